@@ -1,0 +1,68 @@
+/**
+ * The CLI's single entry: resolve argv to a command, run it, and map every
+ * outcome to an exit code. Never calls process.exit, so tests can drive it.
+ */
+import { CliError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { createLogger, isLogLevel, type Logger } from '../log.js';
+import type { CliContext, Command, CommandInput, OptionSpecs } from './command.js';
+import { renderHelp } from './help.js';
+import { resolve } from './parse.js';
+
+export interface CliIo {
+  stdout: CliContext['stdout'];
+  stderr: CliContext['stderr'];
+  stdin: CliContext['stdin'];
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Builds the logger once the level is known; tests pass a silent one. */
+  makeLogger?: (level: string) => Logger;
+}
+
+export async function runCli(root: Command, argv: readonly string[], io: CliIo): Promise<number> {
+  let resolved: ReturnType<typeof resolve>;
+  try {
+    resolved = resolve(root, argv);
+  } catch (error) {
+    return reportUsage(root, error, io);
+  }
+  if (resolved.help || !resolved.command.run) {
+    const out = resolved.help ? io.stdout : io.stderr;
+    out.write(renderHelp(resolved.path));
+    return resolved.help ? ExitCode.Ok : ExitCode.Usage;
+  }
+  const envLevel = io.env.ANYCASTD_LOG_LEVEL;
+  const level = resolved.logLevel ?? (envLevel && isLogLevel(envLevel) ? envLevel : 'info');
+  const log = (
+    io.makeLogger ?? ((l: string) => createLogger({ level: isLogLevel(l) ? l : 'info' }))
+  )(level);
+  const ctx: CliContext = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: io.stdin,
+    env: io.env,
+    signal: io.signal,
+    log,
+  };
+  try {
+    const input = { options: resolved.options, args: resolved.args } as CommandInput<OptionSpecs>;
+    return await resolved.command.run(input, ctx);
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsage(root, error, io);
+    if (error instanceof CliError) {
+      io.stderr.write(`anycastd: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    log.debug({ event: 'command_failed', err: error }, message);
+    io.stderr.write(`anycastd: ${message}\n`);
+    return ExitCode.Failure;
+  }
+}
+
+function reportUsage(root: Command, error: unknown, io: CliIo): number {
+  if (!(error instanceof UsageError)) throw error;
+  const where = error.commandPath || root.name;
+  io.stderr.write(`${where}: ${error.message}\nRun '${where} --help' for usage.\n`);
+  return ExitCode.Usage;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * Process entry: argv in, exit code out. Owns the process-level concerns that
+ * nothing else may touch: signals and the final exit.
+ */
+import { runCli } from './cli/run-cli.js';
+import { rootCommand } from './cli/root.js';
+import { ExitCode } from './exit-codes.js';
+
+const controller = new AbortController();
+let stopping: number | undefined;
+const onSignal = (code: number) => () => {
+  // A second signal while stopping means "now": exit without waiting.
+  if (stopping !== undefined) process.exit(code);
+  stopping = code;
+  controller.abort();
+};
+process.on('SIGINT', onSignal(ExitCode.Interrupted));
+process.on('SIGTERM', onSignal(ExitCode.Terminated));
+
+const code = await runCli(rootCommand, process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  signal: controller.signal,
+});
+process.exitCode = stopping ?? code;

@@ -1,0 +1,84 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { rootCommand } from '../../../src/cli/root.js';
+import { runCli } from '../../../src/cli/run-cli.js';
+import { createLogger } from '../../../src/log.js';
+import { manifest } from '../../../src/version.js';
+
+async function cli(...argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (d: Buffer) => out.push(d.toString()));
+  stderr.on('data', (d: Buffer) => err.push(d.toString()));
+  const code = await runCli(rootCommand, argv, {
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+    env: {},
+    signal: new AbortController().signal,
+    makeLogger: () => createLogger({ level: 'silent' }),
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+describe('anycastd CLI', () => {
+  it('prints help with commands and exit codes on --help, exit 0', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^anycastd — /);
+    expect(r.stdout).toContain('version  print the version');
+    expect(r.stdout).toMatch(/Exit codes:\n\s+0 {2}success/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('treats a bare invocation as a usage error and shows help on stderr', async () => {
+    const r = await cli();
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: anycastd');
+  });
+
+  it('prints the version from package.json', async () => {
+    const text = await cli('version');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      new RegExp(`^anycastd ${manifest().version.replaceAll('.', '\\.')} \\(node v\\d+`),
+    );
+    const json = await cli('version', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: 'anycastd',
+      version: manifest().version,
+    });
+    expect((await cli('-V')).stdout).toBe(text.stdout);
+  });
+
+  it.each([
+    [['bogus'], 'anycastd: unknown command "bogus"; commands: version'],
+    [['version', '--bogus'], 'anycastd version: unknown option --bogus'],
+    [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
+    [['--log-level', 'loud', 'version'], '--log-level: "loud" is not one of fatal, error'],
+    [['--log-level'], 'option --log-level needs a value'],
+  ])('rejects %j with exit 2 naming the culprit', async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toMatch(/Run 'anycastd( version)? --help' for usage\./);
+  });
+
+  it('gives every command its own --help', async () => {
+    for (const command of rootCommand.subcommands ?? []) {
+      const r = await cli(command.name, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: anycastd ${command.name}`);
+      expect(r.stdout).toContain(command.summary);
+    }
+  });
+
+  it('accepts global options before or after the command', async () => {
+    expect((await cli('--log-level', 'debug', 'version')).code).toBe(0);
+    expect((await cli('version', '--log-level=warn')).code).toBe(0);
+    expect((await cli('-h', 'version')).stdout).toContain('Usage: anycastd version');
+  });
+});
