@@ -1,0 +1,401 @@
+/**
+ * Request layer for generic netlink on the `netlink` package's raw socket.
+ *
+ * The package's native socket aborts the process when a listener throws or a
+ * reply overflows the receive buffer with no handler, and it has no timeouts.
+ * So this layer:
+ * - runs one operation at a time (dumps are never concurrent, and nothing
+ *   else is in flight during one);
+ * - sends batches as chunks of many messages per sendmsg, with NLM_F_ACK on
+ *   each chunk's last message only: the kernel handles a chunk in order and
+ *   reports every failure anyway, so that one ack marks the chunk done;
+ * - bounds the replies that can be outstanding by the receive buffer size;
+ * - puts a deadline on every operation, reset whenever a reply arrives;
+ * - catches everything in its listeners and turns it into a rejected
+ *   operation, never an exception in native code.
+ */
+import { RawNetlinkSocket } from 'netlink';
+import { errnoNumber } from './errno.js';
+import {
+  NETLINK_GENERIC,
+  NLM_F_ACK,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLM_F_DUMP_INTR,
+} from './constants.js';
+import { inNetns } from './netns.js';
+import { forEachMessage, type MessageHeader } from './reader.js';
+import type { MessageWriter } from './writer.js';
+
+/** A failure of the socket or of the kernel, with a positive errno. */
+export class NetlinkError extends Error {
+  constructor(
+    readonly errno: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NetlinkError';
+  }
+}
+
+export interface GenlSocketOptions {
+  /** Network namespace name or path to open the socket in. */
+  netns?: string | undefined;
+  /** Deadline of an operation without any reply, in ms (default 10 000). */
+  timeoutMs?: number | undefined;
+  /** SO_RCVBUF to ask for; the kernel caps it at net.core.rmem_max (default 4 MiB). */
+  receiveBufferBytes?: number | undefined;
+  /** Largest chunk of a batch in one sendmsg, in bytes (default 60 KiB). */
+  chunkBytes?: number | undefined;
+}
+
+/** A reply message: the buffer it arrived in and its header within. */
+export interface Reply {
+  buf: Buffer;
+  header: MessageHeader;
+}
+
+const E = (name: string) => errnoNumber(name) ?? 0;
+const ETIMEDOUT = E('ETIMEDOUT');
+const ECANCELED = E('ECANCELED');
+const ENOBUFS = E('ENOBUFS');
+const EINTR = E('EINTR');
+const EPROTO = E('EPROTO');
+
+/**
+ * Receive-buffer cost of one reply: an error reply echoes the request, and
+ * the kernel charges the skb's data plus its sk_buff and shared-info structs
+ * (just over 1 KiB for a 150-byte request). Outstanding messages are capped
+ * at receive buffer / this, so even a batch that fails entirely cannot
+ * overflow the buffer and lose replies.
+ */
+const REPLY_BUDGET_BYTES = 2048;
+
+/** What the socket currently waits for. */
+interface Pending {
+  /** Sequence numbers this operation owns: first..last inclusive. */
+  first: number;
+  last: number;
+  onMessage(buf: Buffer, header: MessageHeader): void;
+  fail(error: NetlinkError): void;
+}
+
+export class GenlSocket {
+  private readonly raw: RawNetlinkSocket;
+  private readonly timeoutMs: number;
+  private readonly chunkBytes: number;
+  private readonly maxOutstanding: number;
+  private seq: number;
+  private pending: Pending | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: GenlSocketOptions = {}) {
+    const wanted = options.receiveBufferBytes ?? 4 * 1024 * 1024;
+    const open = () =>
+      new RawNetlinkSocket(NETLINK_GENERIC, {
+        recvBufferSize: wanted,
+        sendBufferSize: 1024 * 1024,
+      });
+    this.raw = options.netns ? inNetns(options.netns, open) : open();
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    const sendBuffer = this.raw.getSendBufferSize();
+    // netlink_sendmsg refuses a message longer than the send buffer minus 32.
+    this.chunkBytes = Math.min(options.chunkBytes ?? 60 * 1024, Math.max(4096, sendBuffer / 2));
+    this.maxOutstanding = Math.max(
+      16,
+      Math.floor(this.raw.getRecvBufferSize() / REPLY_BUDGET_BYTES),
+    );
+    this.seq = (Math.random() * 0x7fffffff) >>> 0;
+    this.raw.on('message', (buf) => this.safely(() => this.onReceive(buf)));
+    this.raw.on('truncatedMessage', () =>
+      this.safely(() => this.failPending(new NetlinkError(EPROTO, 'a reply was truncated'))),
+    );
+    this.raw.on('error', (error) =>
+      this.safely(() =>
+        this.failPending(
+          new NetlinkError(
+            error.errno === ENOBUFS ? ENOBUFS : (error.errno ?? EPROTO),
+            `netlink receive failed: ${error.code ?? error.message}`,
+          ),
+        ),
+      ),
+    );
+    this.raw.unref();
+  }
+
+  /** Messages that may await a reply at once (derived from the receive buffer). */
+  get outstandingLimit(): number {
+    return this.maxOutstanding;
+  }
+
+  /**
+   * Sends every message in `w` and resolves with one errno per message (0 for
+   * success), in order. Messages go out in chunks; a chunk's outcome is known
+   * when its last message is acknowledged.
+   */
+  batch(w: MessageWriter): Promise<number[]> {
+    return this.exclusive(() => this.runBatch(w));
+  }
+
+  /**
+   * One request acknowledged by the kernel: resolves with the reply messages
+   * it sent before the acknowledgement (none for a plain change).
+   */
+  request(w: MessageWriter): Promise<Reply[]> {
+    return this.exclusive(
+      () =>
+        new Promise<Reply[]>((resolve, reject) => {
+          const replies: Reply[] = [];
+          const seq = this.assign(w, 0, w.starts.length, true);
+          this.begin(
+            {
+              first: seq,
+              last: seq,
+              onMessage: (buf, header) => {
+                if (header.type === NLMSG_ERROR) {
+                  const errno = -buf.readInt32LE(header.offset + 16);
+                  this.end();
+                  if (errno === 0) resolve(replies);
+                  else reject(new NetlinkError(errno, 'request refused'));
+                } else if (header.type !== NLMSG_DONE) {
+                  replies.push({ buf, header });
+                }
+              },
+              fail: (error) => reject(error),
+            },
+            w.view(),
+          );
+        }),
+    );
+  }
+
+  /**
+   * A dump: calls `visit` for each message until the kernel says it is done.
+   * If `visit` throws, the rest of the dump is still drained (so the socket
+   * stays usable) and the dump rejects with that error.
+   */
+  dump(w: MessageWriter, visit: (buf: Buffer, header: MessageHeader) => void): Promise<void> {
+    return this.exclusive(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          let visitError: unknown;
+          let interrupted = false;
+          const seq = this.assign(w, 0, w.starts.length, false);
+          this.begin(
+            {
+              first: seq,
+              last: seq,
+              onMessage: (buf, header) => {
+                if (header.flags & NLM_F_DUMP_INTR) interrupted = true;
+                if (header.type === NLMSG_DONE || header.type === NLMSG_ERROR) {
+                  const status = header.length >= 20 ? buf.readInt32LE(header.offset + 16) : 0;
+                  this.end();
+                  if (status < 0) reject(new NetlinkError(-status, 'dump refused'));
+                  else if (visitError !== undefined)
+                    reject(
+                      visitError instanceof Error ? visitError : new Error('dump visitor failed'),
+                    );
+                  else if (interrupted)
+                    reject(new NetlinkError(EINTR, 'dump interrupted by a concurrent change'));
+                  else resolve();
+                  return;
+                }
+                if (visitError !== undefined) return;
+                try {
+                  visit(buf, header);
+                } catch (error) {
+                  visitError = error;
+                }
+              },
+              fail: (error) => reject(error),
+            },
+            w.view(),
+          );
+        }),
+    );
+  }
+
+  /** Closes the socket; an operation in progress rejects with ECANCELED. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(new NetlinkError(ECANCELED, 'the netlink socket was closed'));
+    this.raw.close();
+  }
+
+  private runBatch(w: MessageWriter): Promise<number[]> {
+    const count = w.starts.length;
+    const results = new Array<number>(count).fill(0);
+    if (count === 0) return Promise.resolve(results);
+    const buffer = w.view();
+    const starts = w.starts;
+    const chunks: { from: number; to: number }[] = [];
+    const perChunk = Math.max(1, Math.min(1024, Math.floor(this.maxOutstanding / 2)));
+    for (let from = 0; from < count;) {
+      let to = from + 1;
+      while (
+        to < count &&
+        to - from < perChunk &&
+        (starts[to + 1] ?? buffer.length) - (starts[from] as number) <= this.chunkBytes
+      ) {
+        to++;
+      }
+      chunks.push({ from, to });
+      from = to;
+    }
+    // Sequence numbers run across the whole batch: message i has first + i.
+    const first = this.assign(w, 0, count, false);
+    for (const c of chunks) this.setAck(buffer, starts[c.to - 1] as number);
+
+    return new Promise<number[]>((resolve, reject) => {
+      let sent = 0;
+      let acked = 0;
+      let outstanding = 0;
+      const sendMore = () => {
+        while (sent < chunks.length) {
+          const c = chunks[sent] as { from: number; to: number };
+          if (outstanding > 0 && outstanding + (c.to - c.from) > this.maxOutstanding) return;
+          outstanding += c.to - c.from;
+          sent++;
+          const bytes = buffer.subarray(starts[c.from], starts[c.to] ?? buffer.length);
+          this.raw.send(bytes, {}, (error) => {
+            if (error) {
+              this.safely(() =>
+                this.failPending(new NetlinkError(error.errno ?? EPROTO, `sendmsg: ${error.code}`)),
+              );
+            }
+          });
+        }
+      };
+      this.begin(
+        {
+          first,
+          last: first + count - 1,
+          onMessage: (buf, header) => {
+            if (header.type !== NLMSG_ERROR) return;
+            const index = (header.seq - first) >>> 0;
+            const errno = -buf.readInt32LE(header.offset + 16);
+            if (errno !== 0) results[index] = errno;
+            const chunk = chunks[acked];
+            if (chunk && index === chunk.to - 1) {
+              acked++;
+              outstanding -= chunk.to - chunk.from;
+              if (acked === chunks.length) {
+                this.end();
+                resolve(results);
+              } else sendMore();
+            }
+          },
+          fail: (error) => {
+            // Chunks not yet acknowledged have an unknown outcome.
+            for (let i = chunks[acked]?.from ?? count; i < count; i++) {
+              if (results[i] === 0) results[i] = error.errno;
+            }
+            if (error.errno === ECANCELED) reject(error);
+            else resolve(results);
+          },
+        },
+        undefined,
+      );
+      sendMore();
+    });
+  }
+
+  /** Writes sequence numbers into messages [from, to) and returns the first. */
+  private assign(w: MessageWriter, from: number, to: number, ack: boolean): number {
+    const buffer = w.view();
+    const first = this.seq;
+    for (let i = from; i < to; i++) {
+      const at = w.starts[i] as number;
+      buffer.writeUInt32LE((first + (i - from)) >>> 0, at + 8);
+      const flags = buffer.readUInt16LE(at + 6) & ~NLM_F_ACK;
+      buffer.writeUInt16LE(ack ? flags | NLM_F_ACK : flags, at + 6);
+    }
+    this.seq = (first + (to - from)) >>> 0;
+    return first;
+  }
+
+  private setAck(buffer: Buffer, at: number): void {
+    buffer.writeUInt16LE(buffer.readUInt16LE(at + 6) | NLM_F_ACK, at + 6);
+  }
+
+  /** Runs operations one after another. */
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(() => {
+      if (this.closed) throw new NetlinkError(ECANCELED, 'the netlink socket is closed');
+      return run();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private begin(pending: Pending, send: Buffer | undefined): void {
+    this.pending = pending;
+    this.raw.ref();
+    this.arm();
+    if (send) {
+      this.raw.send(send, {}, (error) => {
+        if (error) {
+          this.safely(() =>
+            this.failPending(new NetlinkError(error.errno ?? EPROTO, `sendmsg: ${error.code}`)),
+          );
+        }
+      });
+    }
+  }
+
+  private end(): void {
+    this.pending = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.closed) this.raw.unref();
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.failPending(
+        new NetlinkError(ETIMEDOUT, `no reply from the kernel within ${this.timeoutMs} ms`),
+      );
+    }, this.timeoutMs);
+  }
+
+  private failPending(error: NetlinkError): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.end();
+    pending.fail(error);
+  }
+
+  private onReceive(buf: Buffer): void {
+    forEachMessage(buf, (header) => {
+      const pending = this.pending;
+      if (!pending) return;
+      // A late reply to an operation that already timed out is not ours.
+      const offset = (header.seq - pending.first) >>> 0;
+      if (offset > (pending.last - pending.first) >>> 0) return;
+      this.arm();
+      pending.onMessage(buf, header);
+    });
+  }
+
+  /** Listener bodies must never throw into the native socket. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      try {
+        this.failPending(
+          new NetlinkError(
+            EPROTO,
+            `internal error: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      } catch {
+        // Nothing more can be done without risking the process.
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Builds generic netlink messages into one growing buffer, so a batch of
+ * requests is a single contiguous buffer handed to one sendmsg. Netlink
+ * headers and attribute headers are host byte order; the few big-endian
+ * fields (ports, IPv4 netmask) are written by the callers that know them.
+ */
+import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from './constants.js';
+
+const align4 = (n: number) => (n + 3) & ~3;
+
+export class MessageWriter {
+  private buf: Buffer;
+  private pos = 0;
+  /** Start offset of every message begun, in order. */
+  readonly starts: number[] = [];
+
+  constructor(initialSize = 4096) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Forgets everything written, keeping the buffer for reuse. */
+  reset(): void {
+    this.pos = 0;
+    this.starts.length = 0;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Starts a message: nlmsghdr (sequence 0, patched when sent) and genlmsghdr. */
+  begin(type: number, flags: number, cmd: number, version: number): number {
+    this.reserve(NLMSG_HDRLEN + GENL_HDRLEN);
+    const start = this.pos;
+    const b = this.buf;
+    b.writeUInt32LE(0, start);
+    b.writeUInt16LE(type, start + 4);
+    b.writeUInt16LE(flags, start + 6);
+    b.writeUInt32LE(0, start + 8);
+    b.writeUInt32LE(0, start + 12);
+    b[start + 16] = cmd;
+    b[start + 17] = version;
+    b.writeUInt16LE(0, start + 18);
+    this.pos += NLMSG_HDRLEN + GENL_HDRLEN;
+    this.starts.push(start);
+    return start;
+  }
+
+  /** Closes the message begun at `start` by writing its length. */
+  end(start: number): void {
+    this.buf.writeUInt32LE(this.pos - start, start);
+  }
+
+  /** Removes the last message begun (used when encoding it failed halfway). */
+  discardLast(): void {
+    const start = this.starts.pop();
+    if (start !== undefined) this.pos = start;
+  }
+
+  private header(type: number, payload: number): number {
+    this.reserve(align4(NLA_HDRLEN + payload));
+    const at = this.pos;
+    this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
+    this.buf.writeUInt16LE(type, at + 2);
+    return at + NLA_HDRLEN;
+  }
+
+  private pad(end: number): void {
+    const aligned = align4(end);
+    this.buf.fill(0, end, aligned);
+    this.pos = aligned;
+  }
+
+  u8(type: number, value: number): void {
+    const at = this.header(type, 1);
+    this.buf[at] = value;
+    this.pad(at + 1);
+  }
+
+  u16(type: number, value: number): void {
+    const at = this.header(type, 2);
+    this.buf.writeUInt16LE(value, at);
+    this.pad(at + 2);
+  }
+
+  /** Network byte order (ports). */
+  be16(type: number, value: number): void {
+    const at = this.header(type, 2);
+    this.buf.writeUInt16BE(value, at);
+    this.pad(at + 2);
+  }
+
+  u32(type: number, value: number): void {
+    const at = this.header(type, 4);
+    this.buf.writeUInt32LE(value >>> 0, at);
+    this.pad(at + 4);
+  }
+
+  /** Two host-order u32 in one attribute, e.g. struct ip_vs_flags {flags, mask}. */
+  u32Pair(type: number, first: number, second: number): void {
+    const at = this.header(type, 8);
+    this.buf.writeUInt32LE(first >>> 0, at);
+    this.buf.writeUInt32LE(second >>> 0, at + 4);
+    this.pad(at + 8);
+  }
+
+  be32(type: number, value: number): void {
+    const at = this.header(type, 4);
+    this.buf.writeUInt32BE(value >>> 0, at);
+    this.pad(at + 4);
+  }
+
+  bytes(type: number, value: Uint8Array): void {
+    const at = this.header(type, value.length);
+    this.buf.set(value, at);
+    this.pad(at + value.length);
+  }
+
+  /** NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants. */
+  string(type: number, value: string): void {
+    const len = Buffer.byteLength(value);
+    const at = this.header(type, len + 1);
+    this.buf.write(value, at, 'utf8');
+    this.buf[at + len] = 0;
+    this.pad(at + len + 1);
+  }
+
+  /** Opens a nested attribute; close it with endNest. */
+  nest(type: number): number {
+    const at = this.header(type | NLA_F_NESTED, 0);
+    this.pos = at;
+    return at - NLA_HDRLEN;
+  }
+
+  endNest(start: number): void {
+    this.buf.writeUInt16LE(this.pos - start, start);
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** A copy of the bytes from `from` to `to`. */
+  slice(from: number, to: number): Buffer {
+    return Buffer.from(this.buf.subarray(from, to));
+  }
+}
