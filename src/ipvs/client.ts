@@ -58,6 +58,11 @@ export interface IpvsClientOptions {
   modprobe?: boolean | undefined;
 }
 
+export interface ReadOptions {
+  /** Decode the 64-bit counters (default true); listings of configuration skip them. */
+  stats?: boolean;
+}
+
 export type OpResult =
   | { readonly op: IpvsOp; readonly ok: true }
   | { readonly op: IpvsOp; readonly ok: false; readonly error: IpvsError };
@@ -97,19 +102,17 @@ export class IpvsClient {
 
   /** Kernel IPVS version and connection table size. */
   async info(): Promise<IpvsInfo> {
-    const [reply] = await this.read('read IPVS info', (w) =>
+    const reply = await this.read('read IPVS info', (w) =>
       encodeGet(w, this.familyId, IPVS_CMD.GET_INFO, false),
     );
-    if (!reply) throw new IpvsError(errnoNumber('EPROTO') ?? 71, 'read IPVS info');
     return decodeInfo(reply.buf, reply.header);
   }
 
   /** Connection timeouts (tcp, tcpfin, udp) in seconds. */
   async timeouts(): Promise<Timeouts> {
-    const [reply] = await this.read('read timeouts', (w) =>
+    const reply = await this.read('read timeouts', (w) =>
       encodeGet(w, this.familyId, IPVS_CMD.GET_CONFIG, false),
     );
-    if (!reply) throw new IpvsError(errnoNumber('EPROTO') ?? 71, 'read timeouts');
     return decodeTimeouts(reply.buf, reply.header);
   }
 
@@ -128,12 +131,12 @@ export class IpvsClient {
   }
 
   /** Every service, in the kernel's order, without destinations. */
-  async services(): Promise<Service[]> {
+  async services(options: ReadOptions = {}): Promise<Service[]> {
     const out: Service[] = [];
     await this.readDump(
       'list services',
       (w) => encodeGet(w, this.familyId, IPVS_CMD.GET_SERVICE, true),
-      (buf, header) => out.push(decodeService(buf, header)),
+      (buf, header) => out.push(decodeService(buf, header, options)),
     );
     return out;
   }
@@ -142,10 +145,10 @@ export class IpvsClient {
   async service(key: ServiceKey): Promise<Service | undefined> {
     assertValid(checkServiceKey(key));
     try {
-      const [reply] = await this.read(`read service ${describeService(key)}`, (w) =>
+      const reply = await this.read(`read service ${describeService(key)}`, (w) =>
         encodeGetService(w, this.familyId, canonicalKey(key)),
       );
-      return reply ? decodeService(reply.buf, reply.header) : undefined;
+      return decodeService(reply.buf, reply.header);
     } catch (error) {
       if (error instanceof IpvsError && error.errno === ESRCH) return undefined;
       throw error;
@@ -153,42 +156,46 @@ export class IpvsClient {
   }
 
   /** The destinations of one service, in the kernel's order. */
-  async destinations(key: ServiceKey): Promise<Destination[]> {
+  async destinations(key: ServiceKey, options: ReadOptions = {}): Promise<Destination[]> {
     assertValid(checkServiceKey(key));
     const out: Destination[] = [];
     await this.readDump(
       `list destinations of ${describeService(key)}`,
       (w) => encodeGetDestinations(w, this.familyId, canonicalKey(key)),
-      (buf, header) => out.push(decodeDestination(buf, header, key.family)),
+      (buf, header) => out.push(decodeDestination(buf, header, key.family, options)),
     );
     return out;
   }
 
   /**
-   * The whole table: every service with its destinations. Services come from
-   * one dump, then each service's destinations from one dump each, all on
-   * one socket. A service deleted in between simply has no destinations.
+   * The whole table: every service with its destinations, in the kernel's
+   * order: services from one dump, then each service's destinations from one
+   * dump each, chained on the socket. A service deleted in between simply
+   * has no destinations.
    */
-  async dump(): Promise<ServiceWithDestinations[]> {
-    const services = await this.services();
-    const out: ServiceWithDestinations[] = [];
-    const w = new MessageWriter(256);
-    for (const svc of services) {
-      const destinations: Destination[] = [];
-      w.reset();
-      encodeGetDestinations(w, this.familyId, svc.key);
-      try {
-        await this.socket.dump(w, (buf, header) =>
-          destinations.push(decodeDestination(buf, header, svc.key.family)),
+  async dump(options: ReadOptions = {}): Promise<ServiceWithDestinations[]> {
+    const services = await this.services(options);
+    const destinations = services.map((): Destination[] => []);
+    const w = new MessageWriter(services.length * 48 + 64);
+    for (const svc of services) encodeGetDestinations(w, this.familyId, svc.key);
+    let statuses: number[];
+    try {
+      statuses = await this.socket.dumpMany(w, (i, buf, header) => {
+        const svc = services[i] as Service;
+        (destinations[i] as Destination[]).push(
+          decodeDestination(buf, header, svc.key.family, options),
         );
-      } catch (error) {
-        if (!(error instanceof NetlinkError && error.errno === ESRCH)) {
-          throw toIpvsError(error, `list destinations of ${describeService(svc.key)}`);
-        }
-      }
-      out.push({ ...svc, destinations });
+      });
+    } catch (error) {
+      throw toIpvsError(error, 'list destinations');
     }
-    return out;
+    return services.map((svc, i) => {
+      const status = statuses[i] ?? 0;
+      if (status !== 0 && status !== ESRCH) {
+        throw new IpvsError(status, `list destinations of ${describeService(svc.key)}`);
+      }
+      return { ...svc, destinations: destinations[i] as Destination[] };
+    });
   }
 
   /**
@@ -210,6 +217,8 @@ export class IpvsClient {
         ops.length === 1 ? describeOp(ops[0] as IpvsOp) : `apply ${ops.length} operations`,
       );
     }
+    // Permission is a property of the socket, not of an operation: refuse the batch as a whole.
+    if (errnos.includes(EPERM ?? -1)) throw permissionError();
     return ops.map((op, i) => {
       const errno = errnos[i] ?? 0;
       return errno === 0
@@ -264,12 +273,17 @@ export class IpvsClient {
     return this.applyOne({ type: 'stop-daemon', state });
   }
 
+  /** sendmsg calls and netlink messages sent since the client opened. */
+  counters(): { sendmsg: number; messages: number } {
+    return { ...this.socket.counters };
+  }
+
   /** Closes the socket; requests in progress reject. */
   close(): void {
     this.socket.close();
   }
 
-  private async read(what: string, build: (w: MessageWriter) => void): Promise<Reply[]> {
+  private async read(what: string, build: (w: MessageWriter) => void): Promise<Reply> {
     const w = new MessageWriter(256);
     build(w);
     try {
@@ -319,7 +333,7 @@ function assertValid(problems: readonly string[]): void {
 
 function permissionError(): IpvsUnavailableError {
   return new IpvsUnavailableError(
-    'permission denied: changing IPVS needs root or the CAP_NET_ADMIN capability',
+    'permission denied: IPVS needs root or the CAP_NET_ADMIN capability (run as root, or grant it with setcap or systemd AmbientCapabilities)',
     'permission',
   );
 }
@@ -337,8 +351,7 @@ async function resolveFamily(socket: GenlSocket, modprobe: boolean): Promise<num
     const w = new MessageWriter(64);
     encodeGetFamily(w, IPVS_GENL_NAME);
     try {
-      const [reply] = await socket.request(w);
-      if (!reply) throw new Error('the generic netlink controller sent no reply');
+      const reply = await socket.request(w);
       return decodeFamily(reply.buf, reply.header).id;
     } catch (error) {
       if (error instanceof NetlinkError && error.errno === ENOENT) return undefined;

@@ -13,19 +13,36 @@ export interface ParsedAddress {
   bytes: Uint8Array;
 }
 
-const IPV4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
-/** Parses dotted-quad IPv4 into 4 bytes, or returns undefined. */
+/**
+ * Parses dotted-quad IPv4 into 4 bytes, or returns undefined. A hand-written
+ * scan: it runs for every address of every rule, and must not allocate more
+ * than its result.
+ */
 export function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  const len = text.length;
+  if (len < 7 || len > 15) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i] as string;
-    if (!IPV4_PART.test(part)) return undefined;
-    out[i] = Number(part);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= len; i++) {
+    const c = i === len ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      // No leading zeros: "010" is octal to inet_aton, so refuse it outright.
+      if (digits === 1 && value === 0) return undefined;
+      value = value * 10 + (c - 48);
+      if (value > 255) return undefined;
+      digits++;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 /** Parses IPv6 text (with `::` and an optional trailing dotted quad) into 16 bytes. */
@@ -82,8 +99,11 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   return undefined;
 }
 
+/** "0".."255", so formatting an address concatenates four ready strings. */
+const OCTETS = Array.from({ length: 256 }, (_, i) => String(i));
+
 export function formatIPv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+  return `${OCTETS[bytes[offset] as number]}.${OCTETS[bytes[offset + 1] as number]}.${OCTETS[bytes[offset + 2] as number]}.${OCTETS[bytes[offset + 3] as number]}`;
 }
 
 /**
@@ -142,6 +162,8 @@ export function formatAddress(family: Family, bytes: Uint8Array, offset = 0): st
 
 /** The canonical text of an address (what formatAddress would print), or undefined if malformed. */
 export function canonicalAddress(text: string): { family: Family; address: string } | undefined {
+  // A strict dotted quad is already canonical.
+  if (parseIPv4(text)) return { family: 'ipv4', address: text };
   const parsed = parseAddress(text);
   if (!parsed) return undefined;
   return { family: parsed.family, address: formatAddress(parsed.family, parsed.bytes) };

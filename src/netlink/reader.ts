@@ -33,16 +33,30 @@ export function forEachMessage(buf: Buffer, visit: (header: MessageHeader) => vo
 /**
  * Attribute index: for type t, `at[2t]` is the payload offset and `at[2t+1]`
  * its length; an absent attribute has offset -1.
+ *
+ * An index can be reused (`reset`, or the `into` arguments) so that decoding
+ * a large dump does not allocate one per attribute level: allocation, and
+ * the garbage collection it brings, is most of the cost of decoding.
  */
 export class Attrs {
-  private constructor(
-    readonly buf: Buffer,
-    private readonly at: Int32Array,
-  ) {}
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly at: Int32Array;
 
-  /** Indexes attributes between `start` and `end`, keeping types up to `max`. */
-  static parse(buf: Buffer, start: number, end: number, max: number): Attrs {
-    const at = new Int32Array((max + 1) * 2).fill(-1);
+  /** An empty index for attribute types up to `max`. */
+  constructor(readonly max: number) {
+    this.at = new Int32Array((max + 1) * 2);
+  }
+
+  get buf(): Buffer {
+    return this.buffer;
+  }
+
+  /** Indexes the attributes between `start` and `end` of `buf`, replacing what was indexed. */
+  reset(buf: Buffer, start: number, end: number): this {
+    const at = this.at;
+    const max = this.max;
+    at.fill(-1);
+    this.buffer = buf;
     let pos = start;
     while (pos + NLA_HDRLEN <= end) {
       const len = buf.readUInt16LE(pos);
@@ -54,17 +68,28 @@ export class Attrs {
       }
       pos += (len + 3) & ~3;
     }
-    return new Attrs(buf, at);
+    return this;
   }
 
-  /** The top-level attributes of a generic netlink message. */
-  static ofMessage(buf: Buffer, header: MessageHeader, max: number): Attrs {
-    return Attrs.parse(
+  /** A new index of the attributes between `start` and `end`, keeping types up to `max`. */
+  static parse(buf: Buffer, start: number, end: number, max: number): Attrs {
+    return new Attrs(max).reset(buf, start, end);
+  }
+
+  /** The top-level attributes of a generic netlink message (into `into` when given). */
+  static ofMessage(buf: Buffer, header: MessageHeader, max: number, into?: Attrs): Attrs {
+    return (into ?? new Attrs(max)).reset(
       buf,
       header.offset + NLMSG_HDRLEN + GENL_HDRLEN,
       header.offset + header.length,
-      max,
     );
+  }
+
+  /** Attributes nested inside `type` (into `into` when given), or undefined when it is absent. */
+  nested(type: number, max: number, into?: Attrs): Attrs | undefined {
+    const off = this.offset(type);
+    if (off < 0) return undefined;
+    return (into ?? new Attrs(max)).reset(this.buffer, off, off + this.size(type));
   }
 
   has(type: number): boolean {
@@ -79,36 +104,29 @@ export class Attrs {
     return this.at[type * 2 + 1] as number;
   }
 
-  /** Attributes nested inside `type`, or undefined when it is absent. */
-  nested(type: number, max: number): Attrs | undefined {
-    const off = this.offset(type);
-    if (off < 0) return undefined;
-    return Attrs.parse(this.buf, off, off + this.size(type), max);
-  }
-
   u8(type: number, fallback = 0): number {
     const off = this.offset(type);
-    return off < 0 ? fallback : (this.buf[off] as number);
+    return off < 0 ? fallback : (this.buffer[off] as number);
   }
 
   u16(type: number, fallback = 0): number {
     const off = this.offset(type);
-    return off < 0 ? fallback : this.buf.readUInt16LE(off);
+    return off < 0 ? fallback : this.buffer.readUInt16LE(off);
   }
 
   be16(type: number, fallback = 0): number {
     const off = this.offset(type);
-    return off < 0 ? fallback : this.buf.readUInt16BE(off);
+    return off < 0 ? fallback : this.buffer.readUInt16BE(off);
   }
 
   u32(type: number, fallback = 0): number {
     const off = this.offset(type);
-    return off < 0 ? fallback : this.buf.readUInt32LE(off);
+    return off < 0 ? fallback : this.buffer.readUInt32LE(off);
   }
 
   be32(type: number, fallback = 0): number {
     const off = this.offset(type);
-    return off < 0 ? fallback : this.buf.readUInt32BE(off);
+    return off < 0 ? fallback : this.buffer.readUInt32BE(off);
   }
 
   /** A 32- or 64-bit counter, whichever width the kernel sent. */
@@ -116,8 +134,8 @@ export class Attrs {
     const off = this.offset(type);
     if (off < 0) return 0n;
     return this.size(type) >= 8
-      ? this.buf.readBigUInt64LE(off)
-      : BigInt(this.buf.readUInt32LE(off));
+      ? this.buffer.readBigUInt64LE(off)
+      : BigInt(this.buffer.readUInt32LE(off));
   }
 
   /** A NUL-terminated string attribute. */
@@ -125,13 +143,13 @@ export class Attrs {
     const off = this.offset(type);
     if (off < 0) return undefined;
     let end = off + this.size(type);
-    const nul = this.buf.indexOf(0, off);
+    const nul = this.buffer.indexOf(0, off);
     if (nul >= 0 && nul < end) end = nul;
-    return this.buf.toString('utf8', off, end);
+    return this.buffer.toString('utf8', off, end);
   }
 
   bytes(type: number): Buffer | undefined {
     const off = this.offset(type);
-    return off < 0 ? undefined : this.buf.subarray(off, off + this.size(type));
+    return off < 0 ? undefined : this.buffer.subarray(off, off + this.size(type));
   }
 }

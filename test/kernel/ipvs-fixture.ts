@@ -12,7 +12,7 @@ export interface IpvsFixture {
   ns: Netns;
   ipvs: IpvsClient;
   /** `ipvsadm <args>` inside the test's namespace; resolves to its stdout. */
-  ipvsadm(...args: string[]): Promise<string>;
+  ipvsadm: (...args: string[]) => Promise<string>;
 }
 
 export function useIpvs(): () => IpvsFixture {

@@ -26,7 +26,6 @@ import {
   IP_VS_CONN_F,
   IP_VS_STATE,
   IP_VS_SVC_F,
-  IP_VS_TUNNEL_ENCAP_FLAG,
   IPPROTO_SCTP,
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -45,6 +44,22 @@ const STATS_MAX = 11;
 const DAEMON_MAX = 8;
 const CMD_MAX = 6;
 
+/**
+ * Reused attribute indexes, one per nesting level. Decoding is synchronous
+ * and never re-entered, and no decoded value keeps a reference to them.
+ */
+const scratch = {
+  top: new Attrs(CMD_MAX),
+  service: new Attrs(SVC_MAX),
+  dest: new Attrs(DEST_MAX),
+  stats: new Attrs(STATS_MAX),
+};
+
+/** Whether to decode the 64-bit counters (callers that only need configuration skip them). */
+export interface DecodeOptions {
+  stats?: boolean;
+}
+
 function family(af: number): Family {
   return af === AF_INET6 ? 'ipv6' : 'ipv4';
 }
@@ -57,6 +72,13 @@ function protocol(p: number): Protocol {
 }
 
 const FORWARD: readonly ForwardMethod[] = ['nat', 'local', 'tunnel', 'dr'];
+/** Tunnel flag lists by flag bits, shared: most destinations have none. */
+const TUNNEL_FLAGS: readonly (readonly TunnelFlag[])[] = [
+  Object.freeze([]),
+  Object.freeze(['csum']),
+  Object.freeze(['remcsum']),
+  Object.freeze(['csum', 'remcsum']),
+];
 const TUNNEL: readonly TunnelType[] = ['ipip', 'gue', 'gre'];
 
 /** Names the set flag bits; the scheduler decides what the three scheduler bits mean. */
@@ -78,7 +100,9 @@ export function serviceFlagNames(bits: number, scheduler: string): ServiceFlag[]
 }
 
 function decodeStats(attrs: Attrs, stats64: number, stats32: number): Stats {
-  const nested = attrs.nested(stats64, STATS_MAX) ?? attrs.nested(stats32, STATS_MAX);
+  const nested =
+    attrs.nested(stats64, STATS_MAX, scratch.stats) ??
+    attrs.nested(stats32, STATS_MAX, scratch.stats);
   if (!nested) return ZERO_STATS;
   return {
     conns: nested.counter(IPVS_STATS_ATTR.CONNS),
@@ -99,9 +123,13 @@ function malformed(what: string): Error {
 }
 
 /** One service from a GET_SERVICE reply or dump message. */
-export function decodeService(buf: Buffer, header: MessageHeader): Service {
-  const top = Attrs.ofMessage(buf, header, CMD_MAX);
-  const a = top.nested(IPVS_CMD_ATTR.SERVICE, SVC_MAX);
+export function decodeService(
+  buf: Buffer,
+  header: MessageHeader,
+  options: DecodeOptions = {},
+): Service {
+  const top = Attrs.ofMessage(buf, header, CMD_MAX, scratch.top);
+  const a = top.nested(IPVS_CMD_ATTR.SERVICE, SVC_MAX, scratch.service);
   if (!a) throw malformed('no service attribute');
   const fam = family(a.u16(IPVS_SVC_ATTR.AF));
   const scheduler = a.string(IPVS_SVC_ATTR.SCHED_NAME) ?? '';
@@ -116,18 +144,23 @@ export function decodeService(buf: Buffer, header: MessageHeader): Service {
     // See encode.ts: a mask for IPv4, a host-order prefix length for IPv6.
     netmask: fam === 'ipv4' ? a.be32(IPVS_SVC_ATTR.NETMASK) : a.u32(IPVS_SVC_ATTR.NETMASK),
     ...(pe ? { pe } : {}),
-    stats: decodeStats(a, IPVS_SVC_ATTR.STATS64, IPVS_SVC_ATTR.STATS),
+    stats:
+      options.stats === false
+        ? ZERO_STATS
+        : decodeStats(a, IPVS_SVC_ATTR.STATS64, IPVS_SVC_ATTR.STATS),
   };
   if (a.has(IPVS_SVC_ATTR.FWMARK)) {
     return { key: { family: fam, fwmark: a.u32(IPVS_SVC_ATTR.FWMARK) }, ...common };
   }
-  const addr = a.bytes(IPVS_SVC_ATTR.ADDR);
-  if (!addr || addr.length < (fam === 'ipv4' ? 4 : 16)) throw malformed('service address');
+  const addrAt = a.offset(IPVS_SVC_ATTR.ADDR);
+  if (addrAt < 0 || a.size(IPVS_SVC_ATTR.ADDR) < (fam === 'ipv4' ? 4 : 16)) {
+    throw malformed('service address');
+  }
   return {
     key: {
       family: fam,
       protocol: protocol(a.u16(IPVS_SVC_ATTR.PROTOCOL)),
-      address: formatAddress(fam, addr),
+      address: formatAddress(fam, buf, addrAt),
       port: a.be16(IPVS_SVC_ATTR.PORT),
     },
     ...common,
@@ -139,22 +172,23 @@ export function decodeDestination(
   buf: Buffer,
   header: MessageHeader,
   serviceFamily: Family,
+  options: DecodeOptions = {},
 ): Destination {
-  const top = Attrs.ofMessage(buf, header, CMD_MAX);
-  const a = top.nested(IPVS_CMD_ATTR.DEST, DEST_MAX);
+  const top = Attrs.ofMessage(buf, header, CMD_MAX, scratch.top);
+  const a = top.nested(IPVS_CMD_ATTR.DEST, DEST_MAX, scratch.dest);
   if (!a) throw malformed('no destination attribute');
   const fam = a.has(IPVS_DEST_ATTR.ADDR_FAMILY)
     ? family(a.u16(IPVS_DEST_ATTR.ADDR_FAMILY))
     : serviceFamily;
-  const addr = a.bytes(IPVS_DEST_ATTR.ADDR);
-  if (!addr || addr.length < (fam === 'ipv4' ? 4 : 16)) throw malformed('destination address');
+  const addrAt = a.offset(IPVS_DEST_ATTR.ADDR);
+  if (addrAt < 0 || a.size(IPVS_DEST_ATTR.ADDR) < (fam === 'ipv4' ? 4 : 16)) {
+    throw malformed('destination address');
+  }
   const tunBits = a.u16(IPVS_DEST_ATTR.TUN_FLAGS);
-  const tunnelFlags: TunnelFlag[] = [];
-  if (tunBits & IP_VS_TUNNEL_ENCAP_FLAG.CSUM) tunnelFlags.push('csum');
-  if (tunBits & IP_VS_TUNNEL_ENCAP_FLAG.REMCSUM) tunnelFlags.push('remcsum');
+  const tunnelFlags = TUNNEL_FLAGS[tunBits & 3] as readonly TunnelFlag[];
   return {
     family: fam,
-    address: formatAddress(fam, addr),
+    address: formatAddress(fam, buf, addrAt),
     port: a.be16(IPVS_DEST_ATTR.PORT),
     forward: FORWARD[a.u32(IPVS_DEST_ATTR.FWD_METHOD) & IP_VS_CONN_F.FWD_MASK] ?? 'dr',
     weight: a.u32(IPVS_DEST_ATTR.WEIGHT),
@@ -166,7 +200,10 @@ export function decodeDestination(
     activeConns: a.u32(IPVS_DEST_ATTR.ACTIVE_CONNS),
     inactiveConns: a.u32(IPVS_DEST_ATTR.INACT_CONNS),
     persistentConns: a.u32(IPVS_DEST_ATTR.PERSIST_CONNS),
-    stats: decodeStats(a, IPVS_DEST_ATTR.STATS64, IPVS_DEST_ATTR.STATS),
+    stats:
+      options.stats === false
+        ? ZERO_STATS
+        : decodeStats(a, IPVS_DEST_ATTR.STATS64, IPVS_DEST_ATTR.STATS),
   };
 }
 

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { GENL_ID_CTRL, NLM_F_REQUEST } from '../../src/netlink/constants.js';
+import { GenlSocket, NetlinkError } from '../../src/netlink/socket.js';
+import { MessageWriter } from '../../src/netlink/writer.js';
+import { encodeGetFamily } from '../../src/ipvs/codec/encode.js';
+
+/**
+ * The request layer against the host kernel's generic netlink controller,
+ * which every Linux kernel has (IPVS or not).
+ */
+describe('generic netlink request layer', () => {
+  it('resolves a family that exists and reports ENOENT for one that does not', async () => {
+    const socket = new GenlSocket({ timeoutMs: 2000 });
+    try {
+      const w = new MessageWriter();
+      encodeGetFamily(w, 'nlctrl');
+      const reply = await socket.request(w);
+      expect(reply.header.type).toBe(GENL_ID_CTRL);
+      const missing = new MessageWriter();
+      encodeGetFamily(missing, 'no-such-family');
+      const error = await socket.request(missing).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetlinkError);
+      expect((error as NetlinkError).errno).toBe(2);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('gives up after its deadline when the kernel never answers', async () => {
+    const socket = new GenlSocket({ timeoutMs: 200 });
+    try {
+      // Without NLM_F_REQUEST the kernel ignores the message: no reply will come.
+      const w = new MessageWriter();
+      encodeGetFamily(w, 'nlctrl');
+      const buf = w.view();
+      buf.writeUInt16LE(buf.readUInt16LE(6) & ~NLM_F_REQUEST, 6);
+      const started = performance.now();
+      const error = await socket.request(w).catch((e: unknown) => e);
+      const elapsed = performance.now() - started;
+      expect((error as NetlinkError).errno).toBe(110);
+      expect((error as Error).message).toBe('no reply from the kernel within 200 ms');
+      expect(elapsed).toBeGreaterThanOrEqual(140);
+      // The socket stays usable afterwards.
+      const ok = new MessageWriter();
+      encodeGetFamily(ok, 'nlctrl');
+      await expect(socket.request(ok)).resolves.toBeDefined();
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('rejects a request in progress and every later one once closed', async () => {
+    const socket = new GenlSocket({ timeoutMs: 5000 });
+    const w = new MessageWriter();
+    encodeGetFamily(w, 'nlctrl');
+    const buf = w.view();
+    buf.writeUInt16LE(buf.readUInt16LE(6) & ~NLM_F_REQUEST, 6);
+    const pending = socket.request(w);
+    socket.close();
+    await expect(pending).rejects.toMatchObject({ errno: 125 });
+    const later = new MessageWriter();
+    encodeGetFamily(later, 'nlctrl');
+    await expect(socket.request(later)).rejects.toMatchObject({ errno: 125 });
+  });
+
+  it('answers a batch of many failing messages with one result each, losing none', async () => {
+    const socket = new GenlSocket({ timeoutMs: 2000 });
+    try {
+      // Batches carry changes, which answer with an error or nothing; every
+      // one of these fails, so every one produces a reply to account for.
+      const w = new MessageWriter();
+      for (let i = 0; i < 3000; i++) encodeGetFamily(w, `missing-${i}`);
+      const errnos = await socket.batch(w);
+      expect(errnos).toHaveLength(3000);
+      expect(errnos.every((e) => e === 2)).toBe(true);
+      expect(socket.counters.messages).toBe(3000);
+      expect(socket.counters.sendmsg).toBeLessThan(100);
+    } finally {
+      socket.close();
+    }
+  });
+});
