@@ -2,6 +2,7 @@
 import { ExitCode } from '../exit-codes.js';
 import type { Command } from './command.js';
 import { renderHelp } from './help.js';
+import { ipvsCommand } from './ipvs/index.js';
 import { versionCommand } from './version.js';
 
 export const rootCommand: Command = {
@@ -15,7 +16,7 @@ healthy director (ECMP).`,
   options: {
     version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
   },
-  subcommands: [versionCommand],
+  subcommands: [ipvsCommand, versionCommand],
   async run(input, ctx) {
     if (input.options.version === true) {
       return (versionCommand.run as NonNullable<Command['run']>)(

@@ -1,27 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { rootCommand } from '../../../src/cli/root.js';
-import { runCli } from '../../../src/cli/run-cli.js';
-import { createLogger } from '../../../src/log.js';
 import { manifest } from '../../../src/version.js';
+import { anycastd } from '../../lab/cli.js';
 
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (d: Buffer) => out.push(d.toString()));
-  stderr.on('data', (d: Buffer) => err.push(d.toString()));
-  const code = await runCli(rootCommand, argv, {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env: {},
-    signal: new AbortController().signal,
-    makeLogger: () => createLogger({ level: 'silent' }),
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (...argv: string[]) => anycastd(argv);
 
 describe('anycastd CLI', () => {
   it('prints help with commands and exit codes on --help, exit 0', async () => {
@@ -55,7 +37,7 @@ describe('anycastd CLI', () => {
   });
 
   it.each([
-    [['bogus'], 'anycastd: unknown command "bogus"; commands: version'],
+    [['bogus'], 'anycastd: unknown command "bogus"; commands: ipvs, version'],
     [['version', '--bogus'], 'anycastd version: unknown option --bogus'],
     [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
     [['--log-level', 'loud', 'version'], '--log-level: "loud" is not one of fatal, error'],

@@ -1,0 +1,140 @@
+/** `anycastd ipvs list`: the IPVS table exactly as `ipvsadm -L` prints it. */
+import type { ServiceKey } from '../../ipvs/model.js';
+import { CliError, UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { defineCommand } from '../command.js';
+import { netnsOption } from './common.js';
+
+export const listCommand = defineCommand({
+  name: 'list',
+  summary: 'print the IPVS table as `ipvsadm -L` does',
+  description: `
+Prints services and real servers in ipvsadm's format and order, byte for byte,
+so scripts that parse \`ipvsadm -L\` keep working. Without -n, addresses and
+ports are shown by name, resolved as ipvsadm resolves them.`,
+  options: {
+    numeric: { type: 'boolean', short: 'n', description: 'numeric addresses and ports' },
+    stats: { type: 'boolean', description: 'connection, packet and byte counters' },
+    rate: { type: 'boolean', description: 'connection, packet and byte rates' },
+    thresholds: { type: 'boolean', description: 'upper and lower connection thresholds' },
+    'persistent-conn': { type: 'boolean', description: 'persistent connection counts' },
+    'tun-info': {
+      type: 'boolean',
+      description: 'tunnel type, port and checksum of tunnelled servers',
+    },
+    exact: { type: 'boolean', short: 'X', description: 'exact numbers instead of K/M/G/T' },
+    nosort: { type: 'boolean', description: "the kernel's order instead of ipvsadm's" },
+    sort: {
+      type: 'boolean',
+      description: 'no effect (ipvsadm compatibility: sorting is the default)',
+    },
+    timeout: { type: 'boolean', description: 'print the tcp, tcpfin and udp timeouts instead' },
+    daemon: { type: 'boolean', description: 'print the connection sync daemons instead' },
+    'tcp-service': {
+      type: 'string',
+      short: 't',
+      valueName: 'ADDR:PORT',
+      description: 'only this TCP service',
+    },
+    'udp-service': {
+      type: 'string',
+      short: 'u',
+      valueName: 'ADDR:PORT',
+      description: 'only this UDP service',
+    },
+    'sctp-service': {
+      type: 'string',
+      valueName: 'ADDR:PORT',
+      description: 'only this SCTP service',
+    },
+    'fwmark-service': {
+      type: 'string',
+      short: 'f',
+      valueName: 'MARK',
+      description: 'only this fwmark service',
+    },
+    ipv6: { type: 'boolean', short: '6', description: 'with -f: the IPv6 fwmark service' },
+    ...netnsOption,
+  },
+  examples: [
+    'anycastd ipvs list -n',
+    'anycastd ipvs list -n --stats --exact',
+    'anycastd ipvs list -n -t 192.0.2.10:80',
+  ],
+  async run({ options: o }, ctx) {
+    const oneService: [string, string | undefined][] = [
+      ['tcp', o['tcp-service']],
+      ['udp', o['udp-service']],
+      ['sctp', o['sctp-service']],
+      ['fwmark', o['fwmark-service']],
+    ];
+    const chosen = oneService.filter(([, v]) => v !== undefined);
+    const exclusive = [chosen.length > 0, o.timeout, o.daemon].filter(Boolean).length;
+    if (chosen.length > 1 || exclusive > 1) {
+      throw new UsageError(
+        'choose one of: a service (-t/-u/--sctp-service/-f), --timeout, --daemon',
+        'anycastd ipvs list',
+      );
+    }
+    if ((o.timeout || o.daemon) && (o.stats || o.rate || o.thresholds || o['persistent-conn'])) {
+      throw new UsageError(
+        '--timeout and --daemon do not combine with counter columns',
+        'anycastd ipvs list',
+      );
+    }
+    if (o.ipv6 && o['fwmark-service'] === undefined)
+      throw new UsageError('-6 goes with -f only', 'anycastd ipvs list');
+    const format = {
+      numeric: o.numeric,
+      stats: o.stats,
+      rate: o.rate,
+      thresholds: o.thresholds,
+      persistentConn: o['persistent-conn'],
+      tunInfo: o['tun-info'],
+      exact: o.exact,
+      nosort: o.nosort,
+    };
+    // Loaded here, not at start-up: other commands do not need them.
+    const [format_, names, { parseServiceOption }, { withIpvs }] = await Promise.all([
+      import('../../ipvs/ipvsadm/format.js'),
+      import('../../ipvs/ipvsadm/names.js'),
+      import('../../ipvs/ipvsadm/service-option.js'),
+      import('./common.js'),
+    ]);
+    const { addressesOf, formatDaemons, formatList, formatListOne, formatTimeouts } = format_;
+    const { loadServicesFile, numericNames, resolveNames } = names;
+    let key: ServiceKey | undefined;
+    if (chosen[0]) {
+      const [kind, text] = chosen[0] as [string, string];
+      const services = await loadServicesFile();
+      try {
+        key = await parseServiceOption(
+          kind as 'tcp' | 'udp' | 'sctp' | 'fwmark',
+          text,
+          o.ipv6,
+          services,
+        );
+      } catch (error) {
+        throw new UsageError((error as Error).message, 'anycastd ipvs list');
+      }
+    }
+    const text = await withIpvs(o.netns, async (ipvs) => {
+      if (o.timeout) return formatTimeouts(await ipvs.timeouts());
+      if (o.daemon) return formatDaemons(await ipvs.daemons());
+      if (key) {
+        const svc = await ipvs.service(key);
+        if (!svc) throw new CliError('No such service', ExitCode.Failure);
+        const one = [{ ...svc, destinations: await ipvs.destinations(key) }];
+        const names = o.numeric ? numericNames : await resolveNames(addressesOf(one));
+        return formatListOne(one[0] as (typeof one)[0], format, names);
+      }
+      // Counters are decoded only for the listings that print them.
+      const stats = o.stats || o.rate;
+      const [info, table] = [await ipvs.info(), await ipvs.dump({ stats })];
+      const names = o.numeric ? numericNames : await resolveNames(addressesOf(table));
+      return formatList(info, table, format, names);
+    });
+    ctx.stdout.write(text);
+    return ExitCode.Ok;
+  },
+});
