@@ -3,7 +3,8 @@
  * to command output); components take a child logger with a `component` key
  * and log stable `event` names.
  */
-import { type DestinationStream, type Logger, type LevelWithSilent, pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, LevelWithSilent, Logger, pino as Pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -27,7 +28,13 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** pino is loaded on the first logger: it costs start-up time that short commands need not pay. */
+function loadPino(): typeof Pino {
+  return (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
+  const pino = loadPino();
   return pino(
     {
       level: options.level,
@@ -35,7 +42,7 @@ export function createLogger(options: LoggerOptions): Logger {
       // Secrets that config objects may carry (BGP MD5 passwords, API tokens)
       // never reach a log line.
       redact: {
-        paths: ['*.password', '*.token', '*.*.password', '*.*.token'],
+        paths: ['password', 'token', '*.password', '*.token', '*.*.password', '*.*.token'],
         censor: '[redacted]',
       },
     },

@@ -21,7 +21,11 @@ process.on('SIGTERM', onSignal(ExitCode.Terminated));
 const code = await runCli(rootCommand, process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  stdin: process.stdin,
+  // process.stdin is built on first access, which is slow for a TTY: only
+  // commands that read input touch it.
+  get stdin() {
+    return process.stdin;
+  },
   env: process.env,
   signal: controller.signal,
 });

@@ -33,16 +33,22 @@ export async function runCli(root: Command, argv: readonly string[], io: CliIo):
   }
   const envLevel = io.env.ANYCASTD_LOG_LEVEL;
   const level = resolved.logLevel ?? (envLevel && isLogLevel(envLevel) ? envLevel : 'info');
-  const log = (
-    io.makeLogger ?? ((l: string) => createLogger({ level: isLogLevel(l) ? l : 'info' }))
-  )(level);
+  const makeLogger =
+    io.makeLogger ?? ((l: string) => createLogger({ level: isLogLevel(l) ? l : 'info' }));
+  // Built on first use: most commands never log, and the logger is costly to start.
+  let log: Logger | undefined;
   const ctx: CliContext = {
     stdout: io.stdout,
     stderr: io.stderr,
-    stdin: io.stdin,
+    get stdin() {
+      return io.stdin;
+    },
     env: io.env,
     signal: io.signal,
-    log,
+    get log() {
+      log ??= makeLogger(level);
+      return log;
+    },
   };
   try {
     const input = { options: resolved.options, args: resolved.args } as CommandInput<OptionSpecs>;
@@ -54,7 +60,7 @@ export async function runCli(root: Command, argv: readonly string[], io: CliIo):
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    log.debug({ event: 'command_failed', err: error }, message);
+    ctx.log.debug({ event: 'command_failed', err: error }, message);
     io.stderr.write(`anycastd: ${message}\n`);
     return ExitCode.Failure;
   }
