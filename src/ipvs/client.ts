@@ -169,33 +169,48 @@ export class IpvsClient {
 
   /**
    * The whole table: every service with its destinations, in the kernel's
-   * order: services from one dump, then each service's destinations from one
-   * dump each, chained on the socket. A service deleted in between simply
-   * has no destinations.
+   * order. A service deleted in between simply has no destinations.
    */
   async dump(options: ReadOptions = {}): Promise<ServiceWithDestinations[]> {
-    const services = await this.services(options);
-    const destinations = services.map((): Destination[] => []);
+    const out: ServiceWithDestinations[] = [];
+    await this.eachWithDestinations(await this.services(options), (svc) => out.push(svc), options);
+    return out;
+  }
+
+  /**
+   * Reads the destinations of `services`, in the order given, and hands each
+   * service with its destinations to `visit` as soon as they are read: one
+   * dump per service, chained on the socket. Callers that process and drop
+   * each service (listings) never hold the whole table in memory.
+   */
+  async eachWithDestinations(
+    services: readonly Service[],
+    visit: (service: ServiceWithDestinations) => void,
+    options: ReadOptions = {},
+  ): Promise<void> {
     const w = new MessageWriter(services.length * 48 + 64);
     for (const svc of services) encodeGetDestinations(w, this.familyId, svc.key);
-    let statuses: number[];
+    let current: Destination[] = [];
     try {
-      statuses = await this.socket.dumpMany(w, (i, buf, header) => {
-        const svc = services[i] as Service;
-        (destinations[i] as Destination[]).push(
-          decodeDestination(buf, header, svc.key.family, options),
-        );
-      });
+      await this.socket.dumpMany(
+        w,
+        (i, buf, header) => {
+          current.push(
+            decodeDestination(buf, header, (services[i] as Service).key.family, options),
+          );
+        },
+        (i, errno) => {
+          const svc = services[i] as Service;
+          if (errno !== 0 && errno !== ESRCH) {
+            throw new IpvsError(errno, `list destinations of ${describeService(svc.key)}`);
+          }
+          visit({ ...svc, destinations: current });
+          current = [];
+        },
+      );
     } catch (error) {
-      throw toIpvsError(error, 'list destinations');
+      throw error instanceof IpvsError ? error : toIpvsError(error, 'list destinations');
     }
-    return services.map((svc, i) => {
-      const status = statuses[i] ?? 0;
-      if (status !== 0 && status !== ESRCH) {
-        throw new IpvsError(status, `list destinations of ${describeService(svc.key)}`);
-      }
-      return { ...svc, destinations: destinations[i] as Destination[] };
-    });
   }
 
   /**

@@ -7,8 +7,6 @@
 import { errnoName } from '../netlink/errno.js';
 import type { IpvsOp } from './ops.js';
 
-export { errnoName, errnoNumber } from '../netlink/errno.js';
-
 /** What a kernel errno means for a given kind of operation. */
 function hint(op: IpvsOp['type'] | 'read', code: string): string | undefined {
   const isDest = op.endsWith('-destination');

@@ -153,11 +153,6 @@ export class GenlSocket {
     this.watchdog.unref();
   }
 
-  /** Messages that may await a reply at once (derived from the receive buffer). */
-  get outstandingLimit(): number {
-    return this.maxOutstanding;
-  }
-
   /**
    * Sends every message in `w` and resolves with one errno per message (0 for
    * success), in order. Messages go out in chunks; a chunk's outcome is known
@@ -246,14 +241,16 @@ export class GenlSocket {
 
   /**
    * Many dumps, one after another, as one operation: calls `visit(i, ...)`
-   * for each message of the i-th dump and resolves with one errno per dump
-   * (0 when it completed). The next request is sent from the callback that
-   * receives the previous one's end, so the addon's read loop usually picks
-   * up its reply at once, without another turn of the event loop.
+   * for each message of the i-th dump, then `done(i, errno)` when it ends
+   * (errno 0 when it completed), and resolves with every errno. The next
+   * request is sent from the callback that receives the previous one's end,
+   * so the addon's read loop usually picks up its reply at once, without
+   * another turn of the event loop.
    */
   dumpMany(
     w: MessageWriter,
     visit: (index: number, buf: Buffer, header: MessageHeader) => void,
+    done?: (index: number, errno: number) => void,
   ): Promise<number[]> {
     return this.exclusive(
       () =>
@@ -293,6 +290,13 @@ export class GenlSocket {
                 if (header.type === NLMSG_DONE || header.type === NLMSG_ERROR) {
                   const status = header.length >= 20 ? buf.readInt32LE(header.offset + 16) : 0;
                   statuses[index] = status < 0 ? -status : 0;
+                  if (done && visitError === undefined) {
+                    try {
+                      done(index, statuses[index]);
+                    } catch (error) {
+                      visitError = error;
+                    }
+                  }
                   current++;
                   if (current < count) {
                     sendCurrent();

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { release } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { IpvsError, IpvsValidationError } from '../../src/ipvs/errors.js';
 import { formatSave } from '../../src/ipvs/ipvsadm/format.js';
@@ -7,7 +5,7 @@ import { numericNames } from '../../src/ipvs/ipvsadm/names.js';
 import { SCHEDULERS, type ServiceKey } from '../../src/ipvs/model.js';
 import type { IpvsOp } from '../../src/ipvs/ops.js';
 import { destination, service } from '../../src/ipvs/validate.js';
-import { useIpvs } from './ipvs-fixture.js';
+import { kernelHasScheduler, useIpvs } from './ipvs-fixture.js';
 
 const tcp = (address: string, port: number): ServiceKey => ({
   family: address.includes(':') ? 'ipv6' : 'ipv4',
@@ -15,12 +13,6 @@ const tcp = (address: string, port: number): ServiceKey => ({
   address,
   port,
 });
-
-/** Schedulers whose module this kernel ships. */
-function kernelHasScheduler(name: string): boolean {
-  const dir = `/lib/modules/${release()}/kernel/net/netfilter/ipvs`;
-  return existsSync(dir) && readdirSync(dir).includes(`ip_vs_${name}.ko`);
-}
 
 describe('IPVS client against the kernel', () => {
   const t = useIpvs();

@@ -2,6 +2,8 @@
  * Kernel-tier fixture: each test gets a fresh network namespace (so a fresh,
  * empty IPVS table) and an IpvsClient bound to it.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { release } from 'node:os';
 import { afterEach, beforeEach } from 'vitest';
 import { IpvsClient } from '../../src/ipvs/client.js';
 import type { Netns, NetnsLab } from '../lab/netns.js';
@@ -36,4 +38,10 @@ export function useIpvs(): () => IpvsFixture {
     if (!current) throw new Error('useIpvs(): only inside a test');
     return current;
   };
+}
+
+/** Whether the running kernel ships the module of IPVS scheduler `name`. */
+export function kernelHasScheduler(name: string): boolean {
+  const dir = `/lib/modules/${release()}/kernel/net/netfilter/ipvs`;
+  return existsSync(dir) && readdirSync(dir).includes(`ip_vs_${name}.ko`);
 }

@@ -3,28 +3,16 @@ import { formatSave } from '../../src/ipvs/ipvsadm/format.js';
 import { numericNames } from '../../src/ipvs/ipvsadm/names.js';
 import { parseRules } from '../../src/ipvs/ipvsadm/rules.js';
 import { IpvsClient } from '../../src/ipvs/client.js';
+import { SCHEDULERS as ALL_SCHEDULERS } from '../../src/ipvs/model.js';
 import { anycastd } from '../lab/cli.js';
 import { useNetnsLab } from '../lab/vitest.js';
+import { kernelHasScheduler } from './ipvs-fixture.js';
 import { prng, Random, randomRuleSet } from './random-rules.js';
 
 const SETS = Number(process.env.ANYCASTD_RANDOM_SETS ?? 200);
 const SEED = Number(process.env.ANYCASTD_RANDOM_SEED ?? Date.now() % 2 ** 31);
-/** The 6.1 kernel of the lab has no twos scheduler. */
-const SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-];
+/** Every scheduler this kernel ships (the lab's 6.1 kernel has no twos). */
+const SCHEDULERS = ALL_SCHEDULERS.filter(kernelHasScheduler);
 /** List variants compared in turn, two per rule set. */
 const VARIANTS: string[][] = [
   ['-n'],

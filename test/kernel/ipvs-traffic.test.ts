@@ -54,7 +54,11 @@ describe('IPVS counters with real traffic', () => {
 
       // The kernel folds per-CPU counters into what it reports every ~2 s.
       let [svc] = await ipvs.dump();
-      for (let waited = 0; svc?.stats.conns !== BigInt(connections) && waited < 10_000; waited += 250) {
+      for (
+        let waited = 0;
+        svc?.stats.conns !== BigInt(connections) && waited < 10_000;
+        waited += 250
+      ) {
         await new Promise((r) => setTimeout(r, 250));
         [svc] = await ipvs.dump();
       }

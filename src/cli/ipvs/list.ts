@@ -130,9 +130,21 @@ ports are shown by name, resolved as ipvsadm resolves them.`,
       }
       // Counters are decoded only for the listings that print them.
       const stats = o.stats || o.rate;
-      const [info, table] = [await ipvs.info(), await ipvs.dump({ stats })];
-      const names = o.numeric ? numericNames : await resolveNames(addressesOf(table));
-      return formatList(info, table, format, names);
+      const info = await ipvs.info();
+      if (o.numeric) {
+        // Each service is formatted as its destinations arrive and then dropped.
+        const out: string[] = [format_.listHead(info, format)];
+        const services = format_.orderServices(await ipvs.services({ stats }), format);
+        await ipvs.eachWithDestinations(
+          services,
+          (svc) => out.push(format_.serviceBlock(svc, format, numericNames)),
+          { stats },
+        );
+        return out.join('');
+      }
+      // Names are looked up together, so every address must be known first.
+      const table = await ipvs.dump({ stats });
+      return formatList(info, table, format, await resolveNames(addressesOf(table)));
     });
     ctx.stdout.write(text);
     return ExitCode.Ok;

@@ -15,16 +15,29 @@ names make the rules depend on name resolution when they are read back.`,
   },
   examples: ['anycastd ipvs save -n > /etc/ipvs.rules'],
   async run({ options: o }, ctx) {
-    const [{ addressesOf, formatSave }, { numericNames, resolveNames }, { withIpvs }] =
-      await Promise.all([
-        import('../../ipvs/ipvsadm/format.js'),
-        import('../../ipvs/ipvsadm/names.js'),
-        import('./common.js'),
-      ]);
+    const [format, { numericNames, resolveNames }, { withIpvs }] = await Promise.all([
+      import('../../ipvs/ipvsadm/format.js'),
+      import('../../ipvs/ipvsadm/names.js'),
+      import('./common.js'),
+    ]);
     const text = await withIpvs(o.netns, async (ipvs) => {
+      if (o.numeric) {
+        // Each service is formatted as its destinations arrive and then
+        // dropped: the whole table is never held in memory.
+        const options = { ...format.defaultListOptions, numeric: true };
+        const out: string[] = [];
+        const services = format.orderServices(await ipvs.services({ stats: false }), options);
+        await ipvs.eachWithDestinations(
+          services,
+          (svc) => out.push(format.serviceBlock(svc, options, numericNames, true)),
+          { stats: false },
+        );
+        return out.join('');
+      }
+      // Names are looked up together, so every address must be known first.
       const table = await ipvs.dump({ stats: false });
-      const names = o.numeric ? numericNames : await resolveNames(addressesOf(table));
-      return formatSave(table, { numeric: o.numeric, nosort: false }, names);
+      const names = await resolveNames(format.addressesOf(table));
+      return format.formatSave(table, { numeric: false, nosort: false }, names);
     });
     ctx.stdout.write(text);
     return ExitCode.Ok;

@@ -12,6 +12,7 @@ import {
   type IpvsInfo,
   isFwmarkKey,
   type Protocol,
+  type Service,
   type ServiceWithDestinations,
   type SyncDaemon,
   type Timeouts,
@@ -292,11 +293,29 @@ function tunnelInfo(d: Destination): string {
   }
 }
 
-function sortedServices(
-  services: readonly ServiceWithDestinations[],
-  o: ListOptions,
-): readonly ServiceWithDestinations[] {
+/** Services in ipvsadm's order (or the kernel's with --nosort); works on services without destinations too. */
+export function orderServices<T extends Service>(
+  services: readonly T[],
+  o: Pick<ListOptions, 'nosort'>,
+): readonly T[] {
   return o.nosort ? services : sortServices(services);
+}
+
+/** What `ipvsadm -L` prints before the services. */
+export function listHead(info: IpvsInfo, o: ListOptions): string {
+  return `IP Virtual Server version ${info.version} (size=${info.connTableSize})\n${title(mode(o, false))}`;
+}
+
+/** One service and its destinations as `ipvsadm -L` (or `-S`, when `rule`) prints them. */
+export function serviceBlock(
+  svc: ServiceWithDestinations,
+  o: ListOptions,
+  names: Names,
+  rule = false,
+): string {
+  const out: string[] = [];
+  serviceEntry(svc, mode(o, rule), o, names, out);
+  return out.join('');
 }
 
 /** `ipvsadm -L` (and its --stats, --rate, ... variants) of the whole table. */
@@ -306,21 +325,14 @@ export function formatList(
   o: ListOptions,
   names: Names,
 ): string {
-  const m = mode(o, false);
-  const out: string[] = [
-    `IP Virtual Server version ${info.version} (size=${info.connTableSize})\n`,
-    title(m),
-  ];
-  for (const svc of sortedServices(services, o)) serviceEntry(svc, m, o, names, out);
+  const out: string[] = [listHead(info, o)];
+  for (const svc of orderServices(services, o)) out.push(serviceBlock(svc, o, names));
   return out.join('');
 }
 
 /** `ipvsadm -L -t|-u|-f SERVICE`: one service, without the version line. */
 export function formatListOne(svc: ServiceWithDestinations, o: ListOptions, names: Names): string {
-  const m = mode(o, false);
-  const out: string[] = [title(m)];
-  serviceEntry(svc, m, o, names, out);
-  return out.join('');
+  return title(mode(o, false)) + serviceBlock(svc, o, names);
 }
 
 /** `ipvsadm -S`: the table as rules that `ipvsadm -R` reads back. */
@@ -331,7 +343,7 @@ export function formatSave(
 ): string {
   const full: ListOptions = { ...defaultListOptions, ...o };
   const out: string[] = [];
-  for (const svc of sortedServices(services, full)) serviceEntry(svc, 'rule', full, names, out);
+  for (const svc of orderServices(services, full)) out.push(serviceBlock(svc, full, names, true));
   return out.join('');
 }
 

@@ -19,12 +19,6 @@ import {
   type ServiceKey,
 } from '../model.js';
 
-/** glibc's merge sort: split at n/2, sort halves, merge taking the left on cmp <= 0. */
-export function glibcSort<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
-  const order = glibcSortIndexes(items.length, (i, j) => cmp(items[i] as T, items[j] as T));
-  return Array.from(order, (i) => items[i] as T);
-}
-
 /** The permutation glibc's merge sort produces for `n` items compared by index. */
 export function glibcSortIndexes(n: number, cmp: (i: number, j: number) => number): Int32Array {
   const a = new Int32Array(n);
