@@ -1,0 +1,78 @@
+/**
+ * exec check: run a program with an argument vector (never through a shell),
+ * the target in its environment, in its own process group so a timeout kills
+ * it and anything it started. Exit 0 is up. With dynamic weight, keepalived's
+ * MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight code − 2.
+ */
+import { spawn } from 'node:child_process';
+import {
+  type Probe,
+  type ProbeResult,
+  type ProbeRun,
+  errorReason,
+  fail,
+  ms,
+  pass,
+} from '../probe.js';
+import type { ExecProbe } from '../spec.js';
+
+/** Output kept for the reason of a failed run. */
+const OUTPUT_TAIL = 200;
+
+export function execProbe(spec: ExecProbe): Probe {
+  const [file, ...args] = spec.command as [string, ...string[]];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANYCASTD_TARGET_ADDRESS: spec.target.address,
+    ANYCASTD_TARGET_PORT: spec.target.port ? String(spec.target.port) : '',
+    ...spec.env,
+  };
+
+  function judge(code: number, output: string): ProbeResult {
+    const tail = output.trim() ? `: ${output.trim().slice(-OUTPUT_TAIL)}` : '';
+    if (!spec.dynamicWeight) return code === 0 ? pass('exit 0') : fail(`exit ${code}${tail}`);
+    if (code === 0) return pass('exit 0');
+    if (code === 1) return fail(`exit 1${tail}`);
+    return pass(`exit ${code}: weight ${code - 2}`, code - 2);
+  }
+
+  return {
+    run(run: ProbeRun): Promise<ProbeResult> {
+      return new Promise((resolve) => {
+        let done = false;
+        let output = '';
+        const finish = (r: ProbeResult) => {
+          if (done) return;
+          done = true;
+          resolve(r);
+        };
+        const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const collect = (chunk: Buffer) => {
+          output = (output + chunk.toString('utf8')).slice(-4 * OUTPUT_TAIL);
+        };
+        child.stdout.on('data', collect);
+        child.stderr.on('data', collect);
+        const killGroup = () => {
+          if (child.pid === undefined) return;
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        };
+        run.onExpire(() => {
+          killGroup();
+          finish(fail(`timeout after ${ms(run.timeoutMs)}, killed`));
+        });
+        child.once('error', (err) => finish(fail(`cannot run ${file}: ${errorReason(err)}`)));
+        child.once('close', (code, signal) => {
+          // Children the program left behind must not outlive the check.
+          killGroup();
+          if (signal) finish(fail(`killed by ${signal}`));
+          else finish(judge(code ?? 1, output));
+        });
+      });
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * gRPC check: `grpc.health.v1.Health/Check` for a service name; up only on
+ * SERVING. The channel is kept between runs while the target is healthy and
+ * replaced after a failure, so a target that comes back is seen at the next
+ * run instead of after grpc-js's reconnect backoff.
+ */
+import { Client, type ServiceError, credentials, status as grpcStatus } from '@grpc/grpc-js';
+import { isIP } from 'node:net';
+import { type Probe, type ProbeResult, type ProbeRun, fail, ms, pass } from '../probe.js';
+import type { GrpcProbe } from '../spec.js';
+import { HEALTH_CHECK_METHOD, decodeResponse, encodeRequest, statusName } from './grpc-health.js';
+import { readTlsFiles } from './tls-context.js';
+
+const identity = (b: Buffer) => b;
+
+export function grpcProbe(spec: GrpcProbe): Probe {
+  const { address, port } = spec.target;
+  const authority = `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
+  const request = encodeRequest(spec.service);
+  const tls = spec.tls;
+  const files = tls ? readTlsFiles(tls) : undefined;
+  let client: Client | undefined;
+
+  function makeClient(): Client {
+    let creds = credentials.createInsecure();
+    if (tls && files && !('error' in files)) {
+      creds = credentials.createSsl(files.ca ?? null, files.key ?? null, files.cert ?? null, {
+        rejectUnauthorized: tls.verify,
+        // Without verification the peer's name is not checked either.
+        ...(tls.verify ? {} : { checkServerIdentity: () => undefined }),
+      });
+    }
+    const options: Record<string, string | number> = {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.enable_retries': 0,
+    };
+    if (tls?.sni) options['grpc.ssl_target_name_override'] = tls.sni;
+    return new Client(authority, creds, options);
+  }
+
+  function drop() {
+    client?.close();
+    client = undefined;
+  }
+
+  return {
+    run(run: ProbeRun): Promise<ProbeResult> {
+      if (files && 'error' in files) return Promise.resolve(fail(files.error));
+      const c = (client ??= makeClient());
+      return new Promise((resolve) => {
+        let done = false;
+        const finish = (r: ProbeResult) => {
+          if (done) return;
+          done = true;
+          if (!r.ok) drop();
+          resolve(r);
+        };
+        const call = c.makeUnaryRequest(
+          HEALTH_CHECK_METHOD,
+          identity,
+          identity,
+          request,
+          { deadline: Date.now() + run.timeoutMs },
+          (err: ServiceError | null, value?: Buffer) => {
+            if (err) {
+              finish(
+                fail(
+                  err.code === grpcStatus.DEADLINE_EXCEEDED
+                    ? `timeout after ${ms(run.timeoutMs)}`
+                    : `${grpcStatus[err.code]}: ${err.details}`,
+                ),
+              );
+              return;
+            }
+            let status: number;
+            try {
+              status = decodeResponse(value ?? Buffer.alloc(0));
+            } catch (e) {
+              finish(fail(`bad health response: ${(e as Error).message}`));
+              return;
+            }
+            finish(status === 1 ? pass('SERVING') : fail(statusName(status)));
+          },
+        );
+        run.onExpire(() => {
+          call.cancel();
+          finish(fail(`timeout after ${ms(run.timeoutMs)}`));
+        });
+      });
+    },
+    close: drop,
+  };
+}

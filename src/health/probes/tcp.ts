@@ -1,0 +1,75 @@
+/**
+ * TCP check: connect, optionally send a payload and wait for an expected one,
+ * then close with a reset (SO_LINGER 0) so no TIME_WAIT piles up on the
+ * director at thousands of checks per second.
+ */
+import { Socket } from 'node:net';
+import {
+  type Probe,
+  type ProbeResult,
+  type ProbeRun,
+  errorReason,
+  fail,
+  ms,
+  pass,
+} from '../probe.js';
+import type { TcpProbe } from '../spec.js';
+
+/** Bytes kept while looking for the expected reply. */
+const MAX_REPLY = 64 * 1024;
+
+export function tcpProbe(spec: TcpProbe): Probe {
+  const { address, port, source } = spec.target;
+  const options =
+    source === undefined ? { host: address, port } : { host: address, port, localAddress: source };
+  const send = spec.send && Buffer.from(spec.send);
+  const expect = spec.expect && Buffer.from(spec.expect);
+
+  return {
+    run(run: ProbeRun): Promise<ProbeResult> {
+      return new Promise((resolve) => {
+        const socket = new Socket();
+        let done = false;
+        let connected = false;
+        let received: Buffer | undefined;
+        const finish = (result: ProbeResult) => {
+          if (done) return;
+          done = true;
+          // A reset needs an open connection; a connect still pending (or
+          // failed) is just dropped, or it would linger until it completes.
+          if (connected && !socket.destroyed) socket.resetAndDestroy();
+          else socket.destroy();
+          resolve(result);
+        };
+        run.onExpire(() =>
+          finish(fail(`timeout after ${ms(run.timeoutMs)}${received ? ' waiting for reply' : ''}`)),
+        );
+        socket.on('error', (err) => finish(fail(errorReason(err))));
+        socket.once('connect', () => {
+          connected = true;
+          if (send) socket.write(send);
+          if (!expect) {
+            finish(pass('connected'));
+            return;
+          }
+          received = Buffer.alloc(0);
+          socket.on('data', (chunk: Buffer) => {
+            received = Buffer.concat([received as Buffer, chunk]);
+            if (received.includes(expect)) finish(pass('expected reply received'));
+            else if (received.length > MAX_REPLY)
+              finish(fail(`no expected reply in the first ${MAX_REPLY} bytes`));
+          });
+          socket.once('end', () =>
+            finish(
+              fail(
+                `connection closed after ${received?.length ?? 0} bytes without the expected reply`,
+              ),
+            ),
+          );
+        });
+        socket.connect(options);
+      });
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * A priority queue of due times served by a single Node timer: ten thousand
+ * checks cost one armed timer, and each due entry is handed back with the
+ * time it was scheduled for, so lateness can be measured. The clock and timer
+ * are injected so tests drive time by hand.
+ */
+
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimer(fn: () => void, delayMs: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (fn, delayMs) => {
+    const t = setTimeout(fn, delayMs);
+    // Health checks alone must not keep the process alive.
+    t.unref();
+    return t;
+  },
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface Scheduled<T> {
+  readonly at: number;
+  readonly item: T;
+  /** Position in the heap; -1 once fired or cancelled. */
+  index: number;
+  seq: number;
+}
+
+export class TimerQueue<T> {
+  private heap: Scheduled<T>[] = [];
+  private armedAt = Infinity;
+  private handle: unknown;
+  private seq = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly fire: (item: T, scheduledAt: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  schedule(item: T, at: number): Scheduled<T> {
+    const entry: Scheduled<T> = { at, item, index: this.heap.length, seq: this.seq++ };
+    this.heap.push(entry);
+    this.up(entry.index);
+    this.arm();
+    return entry;
+  }
+
+  cancel(entry: Scheduled<T>): void {
+    const i = entry.index;
+    if (i < 0) return;
+    const last = this.heap.pop() as Scheduled<T>;
+    entry.index = -1;
+    if (last !== entry) {
+      this.heap[i] = last;
+      last.index = i;
+      this.down(i);
+      this.up(last.index);
+    }
+    if (this.heap.length === 0) this.disarm();
+  }
+
+  clear(): void {
+    for (const e of this.heap) e.index = -1;
+    this.heap = [];
+    this.disarm();
+  }
+
+  private arm(): void {
+    const first = this.heap[0];
+    if (!first) return;
+    if (first.at >= this.armedAt) return;
+    this.disarm();
+    this.armedAt = first.at;
+    this.handle = this.clock.setTimer(() => this.run(), Math.max(0, first.at - this.clock.now()));
+  }
+
+  private disarm(): void {
+    if (this.handle !== undefined) this.clock.clearTimer(this.handle);
+    this.handle = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private run(): void {
+    this.handle = undefined;
+    this.armedAt = Infinity;
+    const now = this.clock.now();
+    // Entries scheduled by the callbacks below for `now` or earlier wait for
+    // the next turn, so a callback that reschedules at once cannot spin.
+    const due: Scheduled<T>[] = [];
+    while (this.heap.length && (this.heap[0] as Scheduled<T>).at <= now) due.push(this.pop());
+    for (const e of due) this.fire(e.item, e.at);
+    this.arm();
+  }
+
+  private pop(): Scheduled<T> {
+    const top = this.heap[0] as Scheduled<T>;
+    const last = this.heap.pop() as Scheduled<T>;
+    if (last !== top) {
+      this.heap[0] = last;
+      last.index = 0;
+      this.down(0);
+    }
+    top.index = -1;
+    return top;
+  }
+
+  private less(a: Scheduled<T>, b: Scheduled<T>): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    const e = h[i] as Scheduled<T>;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p] as Scheduled<T>;
+      if (!this.less(e, parent)) break;
+      h[i] = parent;
+      parent.index = i;
+      i = p;
+    }
+    h[i] = e;
+    e.index = i;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const n = h.length;
+    const e = h[i] as Scheduled<T>;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.less(h[r] as Scheduled<T>, h[l] as Scheduled<T>) ? r : l;
+      const child = h[c] as Scheduled<T>;
+      if (!this.less(child, e)) break;
+      h[i] = child;
+      child.index = i;
+      i = c;
+    }
+    h[i] = e;
+    e.index = i;
+  }
+}

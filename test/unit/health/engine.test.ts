@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { type HealthEvent, HealthEngine } from '../../../src/health/engine.js';
+import type { Probe, ProbeResult, ProbeRun } from '../../../src/health/probe.js';
+import { type CheckSpec, type ProbeSpec, parseCheckOrThrow } from '../../../src/health/spec.js';
+import { ManualClock } from './manual-clock.js';
+
+/** Probes whose answers the test sets per target address; each run settles after `delay` ms. */
+class FakeTargets {
+  answers = new Map<string, ProbeResult | 'hang' | 'throw'>();
+  runs: string[] = [];
+  open = 0;
+  closed: string[] = [];
+
+  constructor(private readonly clock: ManualClock) {}
+
+  create = (spec: ProbeSpec): Probe => {
+    const address = spec.target.address;
+    this.open++;
+    return {
+      run: (run: ProbeRun) => {
+        this.runs.push(`${address}@${this.clock.now()}`);
+        const answer = this.answers.get(address) ?? { ok: true, reason: 'fine' };
+        if (answer === 'throw') throw new Error('probe bug');
+        return new Promise<ProbeResult>((resolve) => {
+          run.onExpire(() => resolve({ ok: false, reason: 'timeout' }));
+          if (answer !== 'hang') resolve(answer);
+        });
+      },
+      close: () => {
+        this.open--;
+        this.closed.push(address);
+      },
+    };
+  };
+}
+
+function check(address: string, extra: Record<string, unknown> = {}): CheckSpec {
+  return parseCheckOrThrow({
+    type: 'tcp',
+    address,
+    port: 80,
+    interval: '1s',
+    timeout: '500ms',
+    rise: 2,
+    fall: 2,
+    spread: false,
+    ...extra,
+  });
+}
+
+function setup() {
+  const clock = new ManualClock();
+  const targets = new FakeTargets(clock);
+  const events: HealthEvent[] = [];
+  const engine = new HealthEngine({
+    onEvent: (e) => events.push(e),
+    clock,
+    createProbe: targets.create,
+    random: () => 0.5,
+  });
+  const tick = async (ms: number) => {
+    for (let t = 0; t < ms; t += 10) {
+      clock.advance(10);
+      // Let probe promises settle between timer turns.
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  const summary = () => events.map((e) => `${e.id}:${e.from}->${e.to}`);
+  return { clock, targets, events, engine, tick, summary };
+}
+
+describe('HealthEngine', () => {
+  it('reports up after rise passes and down after fall failures, with the reason', async () => {
+    const { engine, targets, events, tick, summary } = setup();
+    engine.update([['web', check('10.0.0.1')]]);
+    await tick(1500);
+    expect(summary()).toEqual(['web:unknown->up']);
+    targets.answers.set('10.0.0.1', { ok: false, reason: 'ECONNREFUSED' });
+    await tick(2000);
+    expect(summary()).toEqual(['web:unknown->up', 'web:up->down']);
+    expect(events[1]).toMatchObject({ reason: 'ECONNREFUSED', result: { ok: false } });
+    expect(engine.status('web')).toMatchObject({
+      status: 'down',
+      failures: 2,
+      target: '10.0.0.1:80',
+      type: 'tcp',
+    });
+    await engine.stop();
+  });
+
+  it('runs identical checks once and tells every subscriber', async () => {
+    const { engine, targets, tick, summary } = setup();
+    engine.update([
+      ['vip1/web', check('10.0.0.1')],
+      ['vip2/web', check('10.0.0.1')],
+      ['vip3/web', check('10.0.0.1', { rise: 3 })],
+    ]);
+    expect(engine.probeCount).toBe(2);
+    await tick(1005);
+    expect(targets.runs).toEqual(['10.0.0.1@0', '10.0.0.1@0', '10.0.0.1@1000', '10.0.0.1@1000']);
+    expect(summary().sort()).toEqual(['vip1/web:unknown->up', 'vip2/web:unknown->up']);
+    await engine.stop();
+  });
+
+  it('keeps state and schedule of unchanged checks across updates, stops removed ones, starts new ones', async () => {
+    const { engine, targets, tick, summary } = setup();
+    engine.update([
+      ['a', check('10.0.0.1')],
+      ['b', check('10.0.0.2')],
+    ]);
+    await tick(1500);
+    const runsBefore = targets.runs.filter((r) => r.startsWith('10.0.0.1')).length;
+    engine.update([
+      ['a', check('10.0.0.1')],
+      ['c', check('10.0.0.3')],
+    ]);
+    expect(targets.closed).toEqual(['10.0.0.2']);
+    expect(engine.status('a')).toMatchObject({ status: 'up' });
+    expect(engine.status('b')).toBeUndefined();
+    await tick(600);
+    // a kept its schedule (next run at 2000), c started at once.
+    expect(targets.runs.filter((r) => r.startsWith('10.0.0.1')).length).toBe(runsBefore + 1);
+    expect(targets.runs).toContain('10.0.0.3@1500');
+    expect(summary()).toEqual(['a:unknown->up', 'b:unknown->up']);
+    await tick(1000);
+    expect(summary()).toEqual(['a:unknown->up', 'b:unknown->up', 'c:unknown->up']);
+    await engine.stop();
+    expect(targets.open).toBe(0);
+  });
+
+  it('tells a check that joins a probe already up, and one whose check changed', async () => {
+    const { engine, tick, summary } = setup();
+    engine.update([['a', check('10.0.0.1')]]);
+    await tick(1500);
+    engine.update([
+      ['a', check('10.0.0.1')],
+      ['late', check('10.0.0.1')],
+    ]);
+    expect(summary()).toEqual(['a:unknown->up', 'late:unknown->up']);
+    engine.update([
+      ['a', check('10.0.0.9')],
+      ['late', check('10.0.0.1')],
+    ]);
+    expect(summary()).toEqual(['a:unknown->up', 'late:unknown->up', 'a:up->unknown']);
+    await engine.stop();
+  });
+
+  it('treats a probe that throws as a failed check, and expires one that hangs', async () => {
+    const { engine, targets, events, tick } = setup();
+    targets.answers.set('10.0.0.1', 'throw');
+    targets.answers.set('10.0.0.2', 'hang');
+    engine.update([
+      ['bug', check('10.0.0.1', { initial: 'up' })],
+      ['slow', check('10.0.0.2', { initial: 'up' })],
+    ]);
+    await tick(1600);
+    expect(events.map((e) => `${e.id}:${e.to}:${e.reason}`).sort()).toEqual([
+      'bug:down:check failed: probe bug',
+      'bug:up:check added',
+      'slow:down:timeout',
+      'slow:up:check added',
+    ]);
+    expect(engine.runningCount).toBe(0);
+    await engine.stop();
+  });
+
+  it('uses the fast interval while a transition is pending', async () => {
+    const { engine, targets, tick } = setup();
+    engine.update([['a', check('10.0.0.1', { fast_interval: '600ms', rise: 3, initial: 'down' })]]);
+    await tick(2500);
+    // 0, 600, 1200 (up after the third pass), then the normal 1 s interval: 2200.
+    expect(targets.runs).toEqual(['10.0.0.1@0', '10.0.0.1@600', '10.0.0.1@1200', '10.0.0.1@2200']);
+    await engine.stop();
+  });
+
+  it('spreads first runs over the interval', async () => {
+    const clock = new ManualClock();
+    const targets = new FakeTargets(clock);
+    const randoms = [0.1, 0.7];
+    const engine = new HealthEngine({
+      onEvent: () => {},
+      clock,
+      createProbe: targets.create,
+      random: () => randoms.shift() ?? 0,
+    });
+    engine.update([
+      ['a', check('10.0.0.1', { spread: true })],
+      ['b', check('10.0.0.2', { spread: true })],
+    ]);
+    clock.advance(800);
+    expect(targets.runs).toEqual(['10.0.0.1@100', '10.0.0.2@700']);
+    await engine.stop();
+  });
+
+  it('reports a dynamic weight change while up', async () => {
+    const { engine, targets, events, tick } = setup();
+    targets.answers.set('10.0.0.1', { ok: true, reason: 'exit 12', weight: 10 });
+    engine.update([['a', check('10.0.0.1', { initial: 'up' })]]);
+    await tick(100);
+    targets.answers.set('10.0.0.1', { ok: true, reason: 'exit 7', weight: 5 });
+    await tick(1000);
+    expect(events.map((e) => `${e.from}->${e.to} w${e.weight}`)).toEqual([
+      'unknown->up wundefined',
+      'up->up w10',
+      'up->up w5',
+    ]);
+    await engine.stop();
+  });
+
+  it('survives a listener that throws', async () => {
+    const clock = new ManualClock();
+    const targets = new FakeTargets(clock);
+    const engine = new HealthEngine({
+      onEvent: () => {
+        throw new Error('listener bug');
+      },
+      clock,
+      createProbe: targets.create,
+    });
+    engine.update([['a', check('10.0.0.1', { rise: 1 })]]);
+    clock.advance(10);
+    await new Promise((r) => setImmediate(r));
+    expect(engine.status('a')?.status).toBe('up');
+    await engine.stop();
+  });
+});
