@@ -46,6 +46,7 @@ export interface RunRecord {
   key: string;
   type: ProbeSpec['type'];
   ok: boolean;
+  reason: string;
   durationMs: number;
   /** Actual start − scheduled start. */
   latenessMs: number;
@@ -261,6 +262,7 @@ export class HealthEngine {
       key: entry.key,
       type: entry.spec.probe.type,
       ok: result.ok,
+      reason: result.reason,
       durationMs,
       latenessMs: started - scheduledAt,
     });
