@@ -73,10 +73,23 @@ const EPERM = errnoNumber('EPERM');
 
 const execFileP = promisify(execFile);
 
+/**
+ * Sockets reading destinations side by side in a large listing. The kernel
+ * runs one dump at a time per socket, so one socket waits a round trip per
+ * service; a few sockets keep the kernel and our decoder busy meanwhile.
+ */
+const DUMP_SOCKETS = 4;
+/** Services per extra socket below which a second socket is not worth opening. */
+const SERVICES_PER_DUMP_SOCKET = 64;
+
 export class IpvsClient {
+  /** Extra sockets for parallel destination dumps, opened on first need. */
+  private readers: GenlSocket[] = [];
+
   private constructor(
     private readonly socket: GenlSocket,
     private readonly familyId: number,
+    private readonly options: IpvsClientOptions = {},
   ) {}
 
   /**
@@ -93,7 +106,7 @@ export class IpvsClient {
     }
     try {
       const familyId = await resolveFamily(socket, options.modprobe ?? true);
-      return new IpvsClient(socket, familyId);
+      return new IpvsClient(socket, familyId, options);
     } catch (error) {
       socket.close();
       throw error;
@@ -188,29 +201,70 @@ export class IpvsClient {
     visit: (service: ServiceWithDestinations) => void,
     options: ReadOptions = {},
   ): Promise<void> {
-    const w = new MessageWriter(services.length * 48 + 64);
-    for (const svc of services) encodeGetDestinations(w, this.familyId, svc.key);
-    let current: Destination[] = [];
-    try {
-      await this.socket.dumpMany(
+    const lanes = Math.max(
+      1,
+      Math.min(DUMP_SOCKETS, Math.floor(services.length / SERVICES_PER_DUMP_SOCKET)),
+    );
+    const sockets = [this.socket, ...this.extraSockets(lanes - 1)];
+    // Service i is read on socket i % lanes; results are handed to `visit`
+    // strictly in the order given, holding only those that arrive early.
+    const early = new Map<number, ServiceWithDestinations>();
+    let next = 0;
+    let visitError: unknown;
+    const deliver = (index: number, service: ServiceWithDestinations) => {
+      early.set(index, service);
+      while (visitError === undefined && early.has(next)) {
+        const ready = early.get(next) as ServiceWithDestinations;
+        early.delete(next);
+        next++;
+        try {
+          visit(ready);
+        } catch (error) {
+          visitError = error;
+        }
+      }
+    };
+    const lane = async (socket: GenlSocket, first: number): Promise<void> => {
+      const mine: number[] = [];
+      for (let i = first; i < services.length; i += sockets.length) mine.push(i);
+      const w = new MessageWriter(mine.length * 48 + 64);
+      for (const i of mine) encodeGetDestinations(w, this.familyId, (services[i] as Service).key);
+      let current: Destination[] = [];
+      await socket.dumpMany(
         w,
-        (i, buf, header) => {
-          current.push(
-            decodeDestination(buf, header, (services[i] as Service).key.family, options),
-          );
+        (j, buf, header) => {
+          const svc = services[mine[j] as number] as Service;
+          current.push(decodeDestination(buf, header, svc.key.family, options));
         },
-        (i, errno) => {
+        (j, errno) => {
+          const i = mine[j] as number;
           const svc = services[i] as Service;
           if (errno !== 0 && errno !== ESRCH) {
             throw new IpvsError(errno, `list destinations of ${describeService(svc.key)}`);
           }
-          visit({ ...svc, destinations: current });
+          deliver(i, { ...svc, destinations: current });
           current = [];
         },
       );
+    };
+    try {
+      await Promise.all(sockets.map((socket, k) => lane(socket, k)));
     } catch (error) {
       throw error instanceof IpvsError ? error : toIpvsError(error, 'list destinations');
     }
+    if (visitError !== undefined) {
+      throw visitError instanceof Error ? visitError : new Error('listing visitor failed');
+    }
+  }
+
+  /** `count` more sockets in the client's namespace, kept for later listings. */
+  private extraSockets(count: number): GenlSocket[] {
+    while (this.readers.length < count) {
+      this.readers.push(
+        new GenlSocket({ netns: this.options.netns, timeoutMs: this.options.timeoutMs }),
+      );
+    }
+    return this.readers.slice(0, count);
   }
 
   /**
@@ -296,6 +350,8 @@ export class IpvsClient {
   /** Closes the socket; requests in progress reject. */
   close(): void {
     this.socket.close();
+    for (const r of this.readers) r.close();
+    this.readers = [];
   }
 
   private async read(what: string, build: (w: MessageWriter) => void): Promise<Reply> {
