@@ -3,6 +3,7 @@
  * run handle through which the engine expires it, and the factory shape that
  * lets a probe keep state between runs (a TLS context, a gRPC channel).
  */
+import { errnoName } from '../netlink/errno.js';
 import type { ProbeSpec } from './spec.js';
 
 /** The outcome of one probe run. */
@@ -64,11 +65,18 @@ export function ms(value: number): string {
 /** `ECONNREFUSED` and friends as a short reason. */
 export function errorReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException | undefined;
-  if (e && typeof e.code === 'string') {
-    const text = ERRNO_TEXT[e.code];
-    return text ? `${e.code} (${text})` : e.code;
-  }
+  if (e && typeof e.code === 'string') return codeReason(e.code);
   return e instanceof Error ? e.message : String(err);
+}
+
+/** The same for an errno number, as system calls return it. */
+export function errnoReason(errno: number): string {
+  return codeReason(errnoName(errno));
+}
+
+function codeReason(code: string): string {
+  const text = ERRNO_TEXT[code];
+  return text ? `${code} (${text})` : code;
 }
 
 const ERRNO_TEXT: Record<string, string> = {

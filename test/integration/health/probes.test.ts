@@ -50,16 +50,23 @@ describe('tcp check', () => {
     });
   });
 
-  it('connects from the given source address', async () => {
-    let peer = '';
-    const srv = await lab.tcpServer((s) => {
-      peer = s.remoteAddress ?? '';
-    });
+  it('connects from the given source address, and fails when it is not local', async () => {
+    const srv = await lab.tcpServer((s) => s.end(`${s.remoteAddress}\n`));
+    // With a payload the check reads the reply: the server names our address.
+    expect(
+      await probeOnce({ type: 'tcp', port: srv.port, source: '127.0.0.7', expect: '127.0.0.7\n' }),
+    ).toMatchObject({ ok: true });
     expect(await probeOnce({ type: 'tcp', port: srv.port, source: '127.0.0.7' })).toMatchObject({
       ok: true,
     });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(peer).toBe('127.0.0.7');
+    for (const expect_ of [undefined, 'x']) {
+      expect(
+        await probeOnce({ type: 'tcp', port: srv.port, source: '192.0.2.1', expect: expect_ }),
+      ).toMatchObject({
+        ok: false,
+        reason: 'EADDRNOTAVAIL (source address not available)',
+      });
+    }
   });
 });
 
