@@ -18,6 +18,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          // Timing assertions (detection, timeouts) and the benchmark smoke
+          // test must not compete for the CPU.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

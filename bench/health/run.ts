@@ -9,13 +9,15 @@
  *    against the same checks written on Node's net/http (bench/health/peers.ts).
  *    On loopback the kernel processes both ends of every connection in the
  *    checker's system calls, so its system time includes the targets' TCP
- *    work too; user and system time per check are shown apart.
+ *    work too; user and system time per check are shown apart. A C loop
+ *    making the same system calls at the same rate (connect-floor.c, built
+ *    with gcc when present) shows the floor the kernel sets.
  * 2. Sustained: 10,000 TCP targets at a 1 s interval on one core: lateness
  *    (actual − scheduled start) percentiles, CPU, peak RSS; meanwhile a
  *    target server is killed and the time to each down transition measured
  *    against interval × fall + timeout + 20 ms.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +27,34 @@ import { percentile, table } from '../lib/measure.js';
 import { naiveProbe } from './peers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** The C floor's source in the repository (this file runs from .lab/bench-build/bench/health/). */
+const floorSource = fileURLToPath(
+  new URL('../../../../bench/health/connect-floor.c', import.meta.url),
+);
+const floorBinary = fileURLToPath(new URL('../../connect-floor', import.meta.url));
+
+/** Builds the C floor; undefined with the reason when there is no compiler. */
+function buildFloor(): string | undefined {
+  try {
+    execFileSync('gcc', ['-O2', '-o', floorBinary, floorSource, '-lm'], { stdio: 'pipe' });
+    return undefined;
+  } catch (e) {
+    return `not measured: cannot compile bench/health/connect-floor.c (${(e as Error).message.split('\n')[0]}; apt-get install gcc)`;
+  }
+}
+
+/** Runs the C floor pinned to CPU 0, at the TCP throughput run's rate. */
+async function floor(seconds: string, port: number): Promise<ThroughputResult> {
+  const child = spawn('taskset', ['-c', '0', floorBinary, String(port), '1000', '100', seconds], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`connect-floor exited with ${code}`);
+  const r = JSON.parse(out) as { checks: number; failed: number; cpuS: number; userS: number };
+  return { ...r, wallS: Number(seconds), rssKiB: 0, reasons: {} };
+}
 
 interface Ports {
   tcp: number;
@@ -122,6 +152,7 @@ interface SustainResult {
   wallS: number;
   rssKiB: number;
   lateness: { p50: number; p99: number; max: number };
+  heapUsed: number;
   victims: number;
   detection: { p50: number; max: number; bound: number; detected: number };
 }
@@ -130,7 +161,7 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
   const interval = 1000;
   const timeout = 500;
   const fall = 3;
-  const victims = 100;
+  const victims = Math.min(100, Math.floor(targets / 10));
   const victimServer = await startServers('1');
   let checks = 0;
   let failed = 0;
@@ -187,6 +218,7 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
     cpuS: cpuSeconds(cpu),
     wallS,
     rssKiB: process.resourceUsage().maxRSS,
+    heapUsed: process.memoryUsage().heapUsed,
     lateness: {
       p50: percentile(lateness, 50),
       p99: percentile(lateness, 99),
@@ -200,6 +232,11 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
       detected: detections.length,
     },
   };
+}
+
+/** Milliseconds, or "none" for a measurement with no samples (NaN becomes null in JSON). */
+function msOrNone(value: number | null, digits: number): string {
+  return value === null || !Number.isFinite(value) ? 'none' : `${value.toFixed(digits)} ms`;
 }
 
 async function phase(args: string[]): Promise<unknown> {
@@ -218,6 +255,37 @@ async function phase(args: string[]): Promise<unknown> {
   return JSON.parse(out) as unknown;
 }
 
+function printThroughput(seconds: string, rows: string[][], perCpu: Record<string, number>): void {
+  console.log(
+    `Health-check benchmark: checker pinned to CPU 0, targets on CPU 1 (loopback), ${seconds} s per throughput run`,
+  );
+  console.log(
+    table(
+      [
+        'throughput',
+        'checks',
+        'failed',
+        'CPU s',
+        'checks/s',
+        'checks/CPU-s',
+        'user µs/check',
+        'sys µs/check',
+        'peak RSS',
+        'target',
+      ],
+      rows,
+    ),
+  );
+  if (perCpu['tcp-floor']) {
+    console.log(
+      `\nanycastd TCP checks per CPU-second as a share of the C floor: ${((100 * (perCpu['tcp-ours'] ?? 0)) / perCpu['tcp-floor']).toFixed(0)}%`,
+    );
+  }
+  console.log(
+    `\nanycastd vs peer, checks per CPU-second: TCP ${((perCpu['tcp-ours'] ?? 0) / (perCpu['tcp-peer'] ?? 1)).toFixed(2)}x, HTTP ${((perCpu['http-ours'] ?? 0) / (perCpu['http-peer'] ?? 1)).toFixed(2)}x\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -229,6 +297,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       sustain: { type: 'string', default: '60' },
       targets: { type: 'string', default: '10000' },
+      only: { type: 'string' },
     },
   });
   if (values.phase) {
@@ -251,7 +320,31 @@ async function main(): Promise<void> {
   try {
     const rows: string[][] = [];
     const perCpu: Record<string, number> = {};
-    for (const type of ['tcp', 'http'] as const) {
+    const only = values.only;
+    if (only !== undefined && only !== 'throughput' && only !== 'sustained') {
+      throw new Error(`--only takes throughput or sustained, not ${only}`);
+    }
+    const floorProblem = only === 'sustained' ? 'skipped (--only sustained)' : buildFloor();
+    if (floorProblem)
+      rows.push(['TCP checks, floor: C epoll loop', floorProblem, '', '', '', '', '', '', '', '']);
+    else {
+      process.stderr.write(`bench health: tcp throughput, C floor, ${values.seconds} s\n`);
+      const r = await floor(values.seconds, servers.ports.tcp);
+      perCpu['tcp-floor'] = r.checks / r.cpuS;
+      rows.push([
+        'TCP checks, floor: C epoll loop, same syscalls',
+        String(r.checks),
+        String(r.failed),
+        r.cpuS.toFixed(2),
+        (r.checks / r.wallS).toFixed(0),
+        (r.checks / r.cpuS).toFixed(0),
+        ((r.userS * 1e6) / r.checks).toFixed(1),
+        (((r.cpuS - r.userS) * 1e6) / r.checks).toFixed(1),
+        '',
+        '',
+      ]);
+    }
+    for (const type of only === 'sustained' ? [] : (['tcp', 'http'] as const)) {
       for (const impl of ['ours', 'peer'] as const) {
         process.stderr.write(
           `bench health: ${type} throughput, ${impl === 'ours' ? 'anycastd' : 'Node net/http'}, ${values.seconds} s\n`,
@@ -283,6 +376,8 @@ async function main(): Promise<void> {
         ]);
       }
     }
+    if (only !== 'sustained') printThroughput(values.seconds, rows, perCpu);
+    if (only === 'throughput') return;
     process.stderr.write(
       `bench health: ${values.targets} TCP targets at 1 s for ${values.sustain} s on one core\n`,
     );
@@ -297,29 +392,6 @@ async function main(): Promise<void> {
     ])) as SustainResult;
 
     console.log(
-      `Health-check benchmark: checker pinned to CPU 0, targets on CPU 1 (loopback), ${values.seconds} s per throughput run`,
-    );
-    console.log(
-      table(
-        [
-          'throughput',
-          'checks',
-          'failed',
-          'CPU s',
-          'checks/s',
-          'checks/CPU-s',
-          'user µs/check',
-          'sys µs/check',
-          'peak RSS',
-          'target',
-        ],
-        rows,
-      ),
-    );
-    console.log(
-      `\nanycastd vs peer, checks per CPU-second: TCP ${((perCpu['tcp-ours'] ?? 0) / (perCpu['tcp-peer'] ?? 1)).toFixed(2)}x, HTTP ${((perCpu['http-ours'] ?? 0) / (perCpu['http-peer'] ?? 1)).toFixed(2)}x\n`,
-    );
-    console.log(
       table(
         [
           'sustained: ' + `${s.targets} TCP targets, 1 s interval, ${s.wallS.toFixed(0)} s`,
@@ -333,17 +405,22 @@ async function main(): Promise<void> {
             `${s.cpuS.toFixed(1)} s (${((100 * s.cpuS) / s.wallS).toFixed(0)}%)`,
             '',
           ],
-          ['lateness p50', `${s.lateness.p50.toFixed(2)} ms`, ''],
-          ['lateness p99', `${s.lateness.p99.toFixed(2)} ms`, '< 50 ms'],
-          ['lateness max', `${s.lateness.max.toFixed(2)} ms`, ''],
-          ['peak RSS', `${(s.rssKiB / 1024).toFixed(0)} MiB`, '< 250 MB'],
+          ['lateness p50', msOrNone(s.lateness.p50, 2), ''],
+          ['lateness p99', msOrNone(s.lateness.p99, 2), '< 50 ms'],
+          ['lateness max', msOrNone(s.lateness.max, 2), ''],
+          [
+            'peak RSS',
+            `${(s.rssKiB / 1024).toFixed(0)} MiB (${((s.rssKiB * 1024) / 1e6).toFixed(0)} MB)`,
+            '< 250 MB',
+          ],
+          ['JS heap used at the end', `${(s.heapUsed / 1048576).toFixed(0)} MiB`, ''],
           [
             `detection, ${s.victims} targets killed (detected)`,
             String(s.detection.detected),
             String(s.victims),
           ],
-          ['detection time p50', `${s.detection.p50.toFixed(0)} ms`, ''],
-          ['detection time max', `${s.detection.max.toFixed(0)} ms`, `<= ${s.detection.bound} ms`],
+          ['detection time p50', msOrNone(s.detection.p50, 0), ''],
+          ['detection time max', msOrNone(s.detection.max, 0), `<= ${s.detection.bound} ms`],
         ],
       ),
     );

@@ -68,11 +68,16 @@ interface Entry {
   state: CheckState;
   subscribers: Set<string>;
   timer?: Scheduled<Entry> | undefined;
+  /** The schedule entry, kept for reuse while not queued. */
+  slot?: Scheduled<Entry> | undefined;
   run?: ProbeRun | undefined;
   inflight?: Promise<void> | undefined;
   weight?: number | undefined;
   since: number;
-  last?: (ProbeResult & { at: number; durationMs: number }) | undefined;
+  /** The last result, kept as fields: an object per run would live an interval and be promoted. */
+  last?: ProbeResult | undefined;
+  lastAt: number;
+  lastDurationMs: number;
   stopped: boolean;
 }
 
@@ -205,6 +210,8 @@ export class HealthEngine {
       state: initialState(spec.timing.initial),
       subscribers: new Set(),
       since: Date.now(),
+      lastAt: 0,
+      lastDurationMs: 0,
       stopped: false,
     };
     this.entries.set(key, entry);
@@ -236,6 +243,7 @@ export class HealthEngine {
   }
 
   private start(entry: Entry, scheduledAt: number): void {
+    entry.slot = entry.timer;
     entry.timer = undefined;
     if (entry.stopped) return;
     const started = this.clock.now();
@@ -277,10 +285,16 @@ export class HealthEngine {
       return;
     }
     const { timing } = entry.spec;
-    entry.last = { ...result, at: Date.now(), durationMs };
+    entry.last = result;
+    entry.lastAt = now;
+    entry.lastDurationMs = durationMs;
     const before = entry.state.status;
-    const { state, changed } = step(entry.state, result.ok, timing.rise, timing.fall);
-    entry.state = state;
+    const { state: next, changed } = step(entry.state, result.ok, timing.rise, timing.fall);
+    // Copied into the entry's own state object, which lives as long as the check.
+    const state = entry.state;
+    state.status = next.status;
+    state.passes = next.passes;
+    state.failures = next.failures;
     const weightChanged = state.status === 'up' && result.ok && result.weight !== entry.weight;
     if (result.ok) entry.weight = result.weight;
     if (changed) entry.since = Date.now();
@@ -309,7 +323,7 @@ export class HealthEngine {
     const interval = pending(state) ? timing.fastIntervalMs : timing.intervalMs;
     // Fixed rate from the scheduled time, so runs do not drift; a run that
     // ends past its next slot starts again at once rather than catching up.
-    entry.timer = this.queue.schedule(entry, Math.max(scheduledAt + interval, now));
+    entry.timer = this.queue.schedule(entry, Math.max(scheduledAt + interval, now), entry.slot);
   }
 
   private emit(event: HealthEvent): void {
@@ -335,7 +349,11 @@ export class HealthEngine {
       failures: e.state.failures,
       weight: e.weight,
       since: e.since,
-      last: e.last,
+      last: e.last && {
+        ...e.last,
+        at: Math.round(performance.timeOrigin + e.lastAt),
+        durationMs: e.lastDurationMs,
+      },
     };
   }
 }

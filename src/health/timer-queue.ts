@@ -24,7 +24,7 @@ export const systemClock: Clock = {
 };
 
 export interface Scheduled<T> {
-  readonly at: number;
+  at: number;
   readonly item: T;
   /** Position in the heap; -1 once fired or cancelled. */
   index: number;
@@ -46,8 +46,21 @@ export class TimerQueue<T> {
     return this.heap.length;
   }
 
-  schedule(item: T, at: number): Scheduled<T> {
-    const entry: Scheduled<T> = { at, item, index: this.heap.length, seq: this.seq++ };
+  /**
+   * Queues `item` for `at`. Passing back a fired or cancelled entry of the
+   * same item reuses it: a long-lived schedule then allocates nothing, and
+   * nothing it holds outlives a young-generation collection.
+   */
+  schedule(item: T, at: number, reuse?: Scheduled<T>): Scheduled<T> {
+    let entry: Scheduled<T>;
+    if (reuse && reuse.index < 0 && reuse.item === item) {
+      entry = reuse;
+      entry.at = at;
+      entry.seq = this.seq++;
+      entry.index = this.heap.length;
+    } else {
+      entry = { at, item, index: this.heap.length, seq: this.seq++ };
+    }
     this.heap.push(entry);
     this.up(entry.index);
     this.arm();

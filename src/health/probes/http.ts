@@ -36,6 +36,9 @@ export function httpProbe(spec: HttpProbe): Probe {
   const contextError = loaded && 'error' in loaded ? loaded.error : undefined;
   const servername = spec.tls.sni ?? (spec.host && isIP(spec.host) === 0 ? spec.host : undefined);
 
+  // One result object per status seen, reused: results are held until the
+  // next run, and a new one each time would be promoted and collected late.
+  const passes = new Map<number, ProbeResult>();
   function judge(status: number, body: Buffer | undefined): ProbeResult {
     if (!statusAllowed(status, spec.status)) return fail(`status ${status}`);
     if (body) {
@@ -45,7 +48,9 @@ export function httpProbe(spec: HttpProbe): Probe {
       if (spec.bodyNotMatch?.test(text))
         return fail(`status ${status}, body matches ${String(spec.bodyNotMatch)}`);
     }
-    return pass(`status ${status}`);
+    let result = passes.get(status);
+    if (!result) passes.set(status, (result = Object.freeze(pass(`status ${status}`))));
+    return result;
   }
 
   return {

@@ -25,6 +25,20 @@ import {
   connectTarget,
 } from './connect/poller.js';
 
+/**
+ * Results are shared, not made per run: each is held until the next run (an
+ * interval), long enough to be promoted out of V8's young generation, and at
+ * ten thousand checks a second that garbage would pile up between full
+ * collections.
+ */
+const CONNECTED: ProbeResult = Object.freeze(pass('connected'));
+const byErrno = new Map<number, ProbeResult>();
+function refused(errno: number): ProbeResult {
+  let r = byErrno.get(errno);
+  if (!r) byErrno.set(errno, (r = Object.freeze(fail(errnoReason(errno)))));
+  return r;
+}
+
 /** Bytes kept while looking for the expected reply. */
 const MAX_REPLY = 64 * 1024;
 
@@ -35,6 +49,7 @@ export function tcpProbe(spec: TcpProbe): Probe {
   const send = spec.send && Buffer.from(spec.send);
   const expect = spec.expect && Buffer.from(spec.expect);
   const poller = send || expect ? undefined : connectPoller();
+  let timedOut: ProbeResult | undefined;
   const target = poller && connectTarget(address, port, source);
 
   function viaSocket(run: ProbeRun): Promise<ProbeResult> {
@@ -60,7 +75,7 @@ export function tcpProbe(spec: TcpProbe): Probe {
         connected = true;
         if (send) socket.write(send);
         if (!expect) {
-          finish(pass('connected'));
+          finish(CONNECTED);
           return;
         }
         received = Buffer.alloc(0);
@@ -88,13 +103,13 @@ export function tcpProbe(spec: TcpProbe): Probe {
       let settled = false;
       const handle = p.connect(t, (errno) => {
         settled = true;
-        resolve(errno === 0 ? pass('connected') : fail(errnoReason(errno)));
+        resolve(errno === 0 ? CONNECTED : refused(errno));
       });
       run.onExpire(() => {
         if (settled) return;
         settled = true;
         p.cancel(handle);
-        resolve(fail(`timeout after ${ms(run.timeoutMs)}`));
+        resolve((timedOut ??= Object.freeze(fail(`timeout after ${ms(run.timeoutMs)}`))));
       });
     });
   }

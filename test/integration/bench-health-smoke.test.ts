@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { run } from '../lab/exec.js';
+
+const BENCH = '.lab/bench-build/bench/health/run.js';
+
+// Keeps the health benchmark working: a tiny run must finish and print its
+// tables with every check passing. Rates are the benchmark's business.
+describe('health benchmark', () => {
+  it('runs end to end at a tiny size and prints its tables', async () => {
+    if (!existsSync(BENCH))
+      throw new Error(`${BENCH} is missing: run ./scripts/setup (it builds the benchmarks)`);
+    const r = await run('node', [BENCH, '--seconds', '1', '--sustain', '3', '--targets', '200'], {
+      timeoutMs: 120_000,
+    });
+    for (const row of [
+      'TCP checks, anycastd',
+      'TCP checks, peer: Node net.connect',
+      'HTTP checks, anycastd',
+      'HTTP checks, peer: Node http.get',
+      'lateness p99',
+      'detection time max',
+    ]) {
+      expect(r.stdout).toContain(row);
+    }
+    // Throughput rows: checks done, and hardly any failed (a cold target
+    // server may drop a few connects on a busy machine).
+    for (const line of r.stdout
+      .split('\n')
+      .filter((l) => /^\| (TCP|HTTP) checks, (anycastd|peer)/.test(l))) {
+      const [, , checks, failed] = line.split('|').map((c) => c.trim());
+      expect(Number(checks)).toBeGreaterThan(0);
+      expect(Number(failed)).toBeLessThan(Number(checks) / 20);
+    }
+  }, 180_000);
+});
