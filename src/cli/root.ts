@@ -1,6 +1,7 @@
 /** The command tree: the root command and every subcommand under it. */
 import { ExitCode } from '../exit-codes.js';
 import type { Command } from './command.js';
+import { checkCommand } from './check.js';
 import { renderHelp } from './help.js';
 import { ipvsCommand } from './ipvs/index.js';
 import { versionCommand } from './version.js';
@@ -16,7 +17,7 @@ healthy director (ECMP).`,
   options: {
     version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
   },
-  subcommands: [ipvsCommand, versionCommand],
+  subcommands: [checkCommand, ipvsCommand, versionCommand],
   async run(input, ctx) {
     if (input.options.version === true) {
       return (versionCommand.run as NonNullable<Command['run']>)(

@@ -10,7 +10,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function anycastd(argv: readonly string[], stdin = ''): Promise<CliResult> {
+/** `signal` stands for SIGINT/SIGTERM: aborting it stops a long-running command. */
+export async function anycastd(
+  argv: readonly string[],
+  stdin = '',
+  signal: AbortSignal = new AbortController().signal,
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -22,7 +27,7 @@ export async function anycastd(argv: readonly string[], stdin = ''): Promise<Cli
     stderr,
     stdin: Readable.from([Buffer.from(stdin)]),
     env: {},
-    signal: new AbortController().signal,
+    signal,
     makeLogger: () => createLogger({ level: 'silent' }),
   });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
