@@ -7,8 +7,7 @@ import { formatIssues } from '../config/issues.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { HealthEngine } from '../health/engine.js';
-import { ProbeRun } from '../health/probe.js';
-import { createProbe } from '../health/probes/index.js';
+import { runOnce } from '../health/run-once.js';
 import { parseCheck } from '../health/spec.js';
 import { checkInput } from './check-args.js';
 import { defineCommand } from './command.js';
@@ -58,27 +57,17 @@ state, until interrupted.`,
       ctx.stdout.write(options.json ? `${JSON.stringify(line)}\n` : `${text}\n`);
 
     if (!options.watch) {
-      const probe = createProbe(spec.probe);
-      const run = new ProbeRun(spec.timing.timeoutMs);
-      const timer = setTimeout(() => run.expire(), run.timeoutMs);
-      const started = performance.now();
-      try {
-        const result = await probe.run(run);
-        const ms = performance.now() - started;
-        print(
-          {
-            ok: result.ok,
-            reason: result.reason,
-            weight: result.weight,
-            ms: Number(ms.toFixed(3)),
-          },
-          `${result.ok ? 'pass' : 'fail'}  ${result.reason}${result.weight === undefined ? '' : `  weight ${result.weight}`}  (${ms.toFixed(1)} ms)`,
-        );
-        return result.ok ? ExitCode.Ok : ExitCode.Failure;
-      } finally {
-        clearTimeout(timer);
-        probe.close();
-      }
+      const result = await runOnce(spec);
+      print(
+        {
+          ok: result.ok,
+          reason: result.reason,
+          weight: result.weight,
+          ms: Number(result.ms.toFixed(3)),
+        },
+        `${result.ok ? 'pass' : 'fail'}  ${result.reason}${result.weight === undefined ? '' : `  weight ${result.weight}`}  (${result.ms.toFixed(1)} ms)`,
+      );
+      return result.ok ? ExitCode.Ok : ExitCode.Failure;
     }
 
     const stamp = () => new Date().toISOString().slice(11, 23);

@@ -3,8 +3,7 @@
  * up when the response carries the expected rcode and, if one is named, the
  * expected answer. The response must echo the query id.
  */
-import { createSocket } from 'node:dgram';
-import { Socket, isIP } from 'node:net';
+import { Socket } from 'node:net';
 import {
   type Probe,
   type ProbeResult,
@@ -16,6 +15,7 @@ import {
 } from '../probe.js';
 import { DNS_RCODES, type DnsProbe } from '../spec.js';
 import { type DnsResponse, answerMatches, decodeResponse, encodeQuery } from './dns-message.js';
+import { udpExchange } from './udp-exchange.js';
 
 const RCODE_NAMES = new Map(Object.entries(DNS_RCODES).map(([name, code]) => [code, name]));
 const rcodeName = (code: number) => RCODE_NAMES.get(code) ?? `rcode ${code}`;
@@ -46,38 +46,17 @@ export function dnsProbe(spec: DnsProbe): Probe {
       const id = (Math.random() * 0x10000) | 0;
       const query = encodeQuery(id, spec.name, spec.qtype);
       return spec.transport === 'udp'
-        ? overUdp(spec, run, query, (r) => judge(r, id))
+        ? udpExchange(
+            spec.target,
+            query,
+            run,
+            (r) => judge(r, id),
+            () => fail(`no response within ${ms(run.timeoutMs)}`),
+          )
         : overTcp(spec, run, query, (r) => judge(r, id));
     },
     close() {},
   };
-}
-
-function overUdp(
-  spec: DnsProbe,
-  run: ProbeRun,
-  query: Buffer,
-  judge: (reply: Buffer) => ProbeResult,
-): Promise<ProbeResult> {
-  const { address, port, source } = spec.target;
-  return new Promise((resolve) => {
-    const socket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (r: ProbeResult) => {
-      if (done) return;
-      done = true;
-      socket.close();
-      resolve(r);
-    };
-    run.onExpire(() => finish(fail(`no response within ${ms(run.timeoutMs)}`)));
-    socket.on('error', (err: NodeJS.ErrnoException) =>
-      finish(fail(err.code === 'ECONNREFUSED' ? 'ICMP port unreachable' : errorReason(err))),
-    );
-    socket.on('message', (reply) => finish(judge(reply)));
-    const connect = () => socket.connect(port, address, () => !done && socket.send(query));
-    if (source === undefined) connect();
-    else socket.bind({ address: source, port: 0 }, connect);
-  });
 }
 
 function overTcp(
