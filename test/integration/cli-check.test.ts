@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { anycastd } from '../lab/cli.js';
+import { run } from '../lab/exec.js';
 import * as lab from '../lab/targets.js';
 
 afterAll(lab.closeAll);
@@ -47,6 +48,31 @@ describe('anycastd check', () => {
     expect((await anycastd(['check', 'tcp', '::1', 'interval'])).stderr).toContain(
       '"interval" is not field=value',
     );
+  });
+
+  it('gives the same verdicts on the fallback socket path (ANYCASTD_FAST_CONNECT=0)', async () => {
+    const srv = await lab.tcpServer('accept');
+    const env = { ...process.env, ANYCASTD_FAST_CONNECT: '0' };
+    const up = await run(
+      process.execPath,
+      ['dist/main.js', 'check', 'tcp', `127.0.0.1:${srv.port}`, '--json'],
+      { env },
+    );
+    expect(JSON.parse(up.stdout)).toMatchObject({ ok: true, reason: 'connected' });
+    const port = await lab.closedPort();
+    const down = await run(
+      process.execPath,
+      ['dist/main.js', 'check', 'tcp', `127.0.0.1:${port}`, '--json'],
+      {
+        env,
+        allowFailure: true,
+      },
+    );
+    expect(down.code).toBe(1);
+    expect(JSON.parse(down.stdout)).toMatchObject({
+      ok: false,
+      reason: 'ECONNREFUSED (connection refused)',
+    });
   });
 
   it('watches: prints each result and the change of state until interrupted', async () => {
