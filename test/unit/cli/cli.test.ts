@@ -37,7 +37,7 @@ describe('anycastd CLI', () => {
   });
 
   it.each([
-    [['bogus'], 'anycastd: unknown command "bogus"; commands: ipvs, version'],
+    [['bogus'], 'anycastd: unknown command "bogus"; commands: check, ipvs, version'],
     [['version', '--bogus'], 'anycastd version: unknown option --bogus'],
     [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
     [['--log-level', 'loud', 'version'], '--log-level: "loud" is not one of fatal, error'],
