@@ -27,25 +27,28 @@ export const fail = (reason: string): ProbeResult => ({ ok: false, reason });
  */
 export class ProbeRun {
   expired = false;
-  private callbacks: (() => void)[] | undefined;
+  // Almost every probe registers one callback: a field, not an array per run.
+  private first: (() => void) | undefined;
+  private more: (() => void)[] | undefined;
 
   constructor(readonly timeoutMs: number) {}
 
   /** Registers cleanup for expiry; runs at once if already expired. */
   onExpire(fn: () => void): void {
-    if (this.expired) {
-      fn();
-      return;
-    }
-    (this.callbacks ??= []).push(fn);
+    if (this.expired) fn();
+    else if (this.first === undefined) this.first = fn;
+    else (this.more ??= []).push(fn);
   }
 
   expire(): void {
     if (this.expired) return;
     this.expired = true;
-    const fns = this.callbacks;
-    this.callbacks = undefined;
-    if (fns) for (const fn of fns) fn();
+    const first = this.first;
+    const more = this.more;
+    this.first = undefined;
+    this.more = undefined;
+    first?.();
+    if (more) for (const fn of more) fn();
   }
 }
 

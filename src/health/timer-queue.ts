@@ -23,12 +23,21 @@ export const systemClock: Clock = {
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export interface Scheduled<T> {
-  at: number;
-  readonly item: T;
-  /** Position in the heap; -1 once fired or cancelled. */
-  index: number;
-  seq: number;
+/**
+ * One queued item. A class rather than an object literal: V8 may decide to
+ * allocate a literal's objects straight into the old generation once many
+ * of them live long (the schedules of thousands of checks do), and then the
+ * short-lived ones from the same site (probe deadlines) become old-space
+ * garbage.
+ */
+export class Scheduled<T> {
+  constructor(
+    public at: number,
+    readonly item: T,
+    /** Position in the heap; -1 once fired or cancelled. */
+    public index: number,
+    public seq: number,
+  ) {}
 }
 
 export class TimerQueue<T> {
@@ -59,7 +68,7 @@ export class TimerQueue<T> {
       entry.seq = this.seq++;
       entry.index = this.heap.length;
     } else {
-      entry = { at, item, index: this.heap.length, seq: this.seq++ };
+      entry = new Scheduled(at, item, this.heap.length, this.seq++);
     }
     this.heap.push(entry);
     this.up(entry.index);

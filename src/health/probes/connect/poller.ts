@@ -32,6 +32,8 @@ const EVENT_SIZE = process.arch === 'x64' ? 12 : 16;
 const DATA_OFFSET = process.arch === 'x64' ? 4 : 8;
 const MAX_EVENTS = 1024;
 const POLL_MS = 1;
+/** Ids are generation × FD_SPACE + fd; fds stay far below this. */
+const FD_SPACE = 2 ** 22;
 
 type Fn = (...args: unknown[]) => number;
 
@@ -59,11 +61,15 @@ export interface ConnectTarget {
 export type ConnectDone = (errno: number) => void;
 
 export class ConnectPoller {
-  /** fd → callback, and connect id → fd: fds are reused, ids never are. */
-  private readonly pending = new Map<number, ConnectDone>();
-  private readonly fdById = new Map<number, number>();
-  private readonly idByFd = new Map<number, number>();
-  private nextId = 1;
+  /**
+   * Pending connects by fd, in arrays rather than Maps: a long-lived Map
+   * whose entries come and go ten thousand times a second reallocates its
+   * table in the old generation. A connect's id is its fd plus the fd's
+   * generation, so a stale id never matches a reused fd.
+   */
+  private readonly pending: (ConnectDone | undefined)[] = [];
+  private readonly generation: number[] = [];
+  private count = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly events = Buffer.alloc(EVENT_SIZE * MAX_EVENTS);
   private readonly event = Buffer.alloc(EVENT_SIZE);
@@ -107,7 +113,7 @@ export class ConnectPoller {
 
   /** Connects in progress. */
   get size(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /**
@@ -142,12 +148,12 @@ export class ConnectPoller {
     if (errno === EINPROGRESS) {
       this.event.writeInt32LE(fd, DATA_OFFSET);
       if (libc.epollCtl(this.ep, EPOLL_CTL_ADD, fd, this.event) === 0) {
-        const id = this.nextId++;
-        this.pending.set(fd, done);
-        this.fdById.set(id, fd);
-        this.idByFd.set(fd, id);
+        const gen = (this.generation[fd] ?? 0) + 1;
+        this.generation[fd] = gen;
+        this.pending[fd] = done;
+        this.count++;
         this.timer ??= setTimeout(() => this.poll(), POLL_MS).unref();
-        return id;
+        return gen * FD_SPACE + fd;
       }
       errno = libc.errno();
     }
@@ -158,17 +164,16 @@ export class ConnectPoller {
 
   /** Abandons a pending connect (timeout): its socket is closed and `done` never called. */
   cancel(id: number): void {
-    const fd = this.fdById.get(id);
-    if (fd === undefined) return;
+    if (id < 0) return;
+    const fd = id % FD_SPACE;
+    if (this.pending[fd] === undefined || this.generation[fd] !== Math.floor(id / FD_SPACE)) return;
     this.forget(fd);
     this.resetClose(fd);
   }
 
   private forget(fd: number): void {
-    this.pending.delete(fd);
-    const id = this.idByFd.get(fd);
-    this.idByFd.delete(fd);
-    if (id !== undefined) this.fdById.delete(id);
+    this.pending[fd] = undefined;
+    this.count--;
   }
 
   /** Closes with a reset (SO_LINGER 0) so no TIME_WAIT is left behind. */
@@ -185,7 +190,7 @@ export class ConnectPoller {
       for (let i = 0; i < n; i++) {
         const mask = this.events.readUInt32LE(i * EVENT_SIZE);
         const fd = this.events.readInt32LE(i * EVENT_SIZE + DATA_OFFSET);
-        const done = this.pending.get(fd);
+        const done = this.pending[fd];
         if (!done) continue;
         this.forget(fd);
         // Writable without error is an established connection; only a
@@ -201,7 +206,7 @@ export class ConnectPoller {
       }
       if (n < MAX_EVENTS) break;
     }
-    if (this.pending.size > 0) this.timer = setTimeout(() => this.poll(), POLL_MS).unref();
+    if (this.count > 0) this.timer = setTimeout(() => this.poll(), POLL_MS).unref();
   }
 }
 
