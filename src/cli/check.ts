@@ -6,9 +6,6 @@
 import { formatIssues } from '../config/issues.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { HealthEngine } from '../health/engine.js';
-import { runOnce } from '../health/run-once.js';
-import { parseCheck } from '../health/spec.js';
 import { checkInput } from './check-args.js';
 import { defineCommand } from './command.js';
 
@@ -47,6 +44,13 @@ state, until interrupted.`,
     'anycastd check exec 10.0.0.5 \'command=["/usr/local/bin/probe","--fast"]\' --watch',
   ],
   async run({ options, args }, ctx) {
+    // Loaded here, not at the top: the health modules bring zod and gRPC,
+    // which every other command would otherwise pay for at start-up.
+    const [{ parseCheck }, { runOnce }, { HealthEngine }] = await Promise.all([
+      import('../health/spec.js'),
+      import('../health/run-once.js'),
+      import('../health/engine.js'),
+    ]);
     const input = checkInput(args.type?.[0] ?? '', args.target?.[0] ?? '', args.fields ?? []);
     const parsed = parseCheck(input);
     if (parsed.issues) {

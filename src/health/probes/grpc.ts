@@ -4,14 +4,22 @@
  * replaced after a failure, so a target that comes back is seen at the next
  * run instead of after grpc-js's reconnect backoff.
  */
-import { Client, type ServiceError, credentials, status as grpcStatus } from '@grpc/grpc-js';
+import { formatDuration } from '../../config/duration.js';
+import type * as Grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { type Probe, type ProbeResult, type ProbeRun, fail, ms, pass } from '../probe.js';
+import { type Probe, type ProbeResult, type ProbeRun, fail, pass } from '../probe.js';
 import type { GrpcProbe } from '../spec.js';
 import { HEALTH_CHECK_METHOD, decodeResponse, encodeRequest, statusName } from './grpc-health.js';
 import { readTlsFiles } from './tls-context.js';
 
 const identity = (b: Buffer) => b;
+
+let grpcModule: typeof Grpc | undefined;
+/** grpc-js is loaded with the first gRPC check: a large module most directors never need. */
+function grpc(): typeof Grpc {
+  return (grpcModule ??= createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc);
+}
 
 export function grpcProbe(spec: GrpcProbe): Probe {
   const { address, port } = spec.target;
@@ -19,9 +27,10 @@ export function grpcProbe(spec: GrpcProbe): Probe {
   const request = encodeRequest(spec.service);
   const tls = spec.tls;
   const files = tls ? readTlsFiles(tls) : undefined;
-  let client: Client | undefined;
+  let client: Grpc.Client | undefined;
 
-  function makeClient(): Client {
+  function makeClient(): Grpc.Client {
+    const { Client, credentials } = grpc();
     let creds = credentials.createInsecure();
     if (tls && files && !('error' in files)) {
       creds = credentials.createSsl(files.ca ?? null, files.key ?? null, files.cert ?? null, {
@@ -62,12 +71,13 @@ export function grpcProbe(spec: GrpcProbe): Probe {
           identity,
           request,
           { deadline: Date.now() + run.timeoutMs },
-          (err: ServiceError | null, value?: Buffer) => {
+          (err: Grpc.ServiceError | null, value?: Buffer) => {
+            const grpcStatus = grpc().status;
             if (err) {
               finish(
                 fail(
                   err.code === grpcStatus.DEADLINE_EXCEEDED
-                    ? `timeout after ${ms(run.timeoutMs)}`
+                    ? `timeout after ${formatDuration(run.timeoutMs)}`
                     : `${grpcStatus[err.code]}: ${err.details}`,
                 ),
               );
@@ -85,7 +95,7 @@ export function grpcProbe(spec: GrpcProbe): Probe {
         );
         run.onExpire(() => {
           call.cancel();
-          finish(fail(`timeout after ${ms(run.timeoutMs)}`));
+          finish(fail(`timeout after ${formatDuration(run.timeoutMs)}`));
         });
       });
     },
