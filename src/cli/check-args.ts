@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 
 const COMMAND = 'anycastd check';
+const TEXT_FIELDS = new Set(['send', 'expect', 'name', 'answer', 'service', 'host', 'path']);
+const TEXT_MAPPINGS = new Set(['headers', 'env']);
 
 /** `10.0.0.5`, `10.0.0.5:80`, `::1`, `[::1]:80` → address and optional port. */
 export function parseTarget(text: string): { address: string; port?: number } {
@@ -57,9 +59,11 @@ export function checkInput(
     if (eq <= 0) throw new UsageError(`"${word}" is not field=value`, COMMAND);
     const key = word.slice(0, eq);
     // Header names may hold dots; only the first level of headers and env nests.
-    const path = /^(headers|env)\./.test(key)
-      ? [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)]
-      : key.split('.');
+    const dot = key.indexOf('.');
+    const path =
+      dot > 0 && TEXT_MAPPINGS.has(key.slice(0, dot))
+        ? [key.slice(0, dot), key.slice(dot + 1)]
+        : key.split('.');
     let node = input;
     for (const part of path.slice(0, -1)) {
       const next = node[part];
@@ -70,19 +74,10 @@ export function checkInput(
       node = node[part] as Record<string, unknown>;
     }
     const leaf = path[path.length - 1] as string;
-    // Header values and env values stay strings, whatever they look like.
+    const text = word.slice(eq + 1);
+    // Payloads, names, paths, header and env values stay text, whatever they look like.
     node[leaf] =
-      path[0] === 'headers' ||
-      path[0] === 'env' ||
-      leaf === 'send' ||
-      leaf === 'expect' ||
-      leaf === 'name' ||
-      leaf === 'answer' ||
-      leaf === 'service' ||
-      leaf === 'host' ||
-      leaf === 'path'
-        ? word.slice(eq + 1)
-        : value(key, word.slice(eq + 1));
+      TEXT_MAPPINGS.has(path[0] as string) || TEXT_FIELDS.has(leaf) ? text : value(key, text);
   }
   return input;
 }

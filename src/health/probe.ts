@@ -60,11 +60,6 @@ export interface Probe {
 
 export type ProbeFactory<S extends ProbeSpec = ProbeSpec> = (spec: S) => Probe;
 
-/** Milliseconds as an operator reads them in a reason. */
-export function ms(value: number): string {
-  return value >= 1000 && value % 1000 === 0 ? `${value / 1000}s` : `${value}ms`;
-}
-
 /** `ECONNREFUSED` and friends as a short reason. */
 export function errorReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException | undefined;

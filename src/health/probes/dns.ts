@@ -3,16 +3,9 @@
  * up when the response carries the expected rcode and, if one is named, the
  * expected answer. The response must echo the query id.
  */
+import { formatDuration } from '../../config/duration.js';
 import { Socket } from 'node:net';
-import {
-  type Probe,
-  type ProbeResult,
-  type ProbeRun,
-  errorReason,
-  fail,
-  ms,
-  pass,
-} from '../probe.js';
+import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import { DNS_RCODES, type DnsProbe } from '../spec.js';
 import { type DnsResponse, answerMatches, decodeResponse, encodeQuery } from './dns-message.js';
 import { udpExchange } from './udp-exchange.js';
@@ -51,7 +44,7 @@ export function dnsProbe(spec: DnsProbe): Probe {
             query,
             run,
             (r) => judge(r, id),
-            () => fail(`no response within ${ms(run.timeoutMs)}`),
+            () => fail(`no response within ${formatDuration(run.timeoutMs)}`),
           )
         : overTcp(spec, run, query, (r) => judge(r, id));
     },
@@ -76,7 +69,7 @@ function overTcp(
       socket.destroy();
       resolve(r);
     };
-    run.onExpire(() => finish(fail(`no response within ${ms(run.timeoutMs)}`)));
+    run.onExpire(() => finish(fail(`no response within ${formatDuration(run.timeoutMs)}`)));
     socket.on('error', (err) => finish(fail(errorReason(err))));
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);

@@ -4,16 +4,9 @@
  * it and anything it started. Exit 0 is up. With dynamic weight, keepalived's
  * MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight code − 2.
  */
+import { formatDuration } from '../../config/duration.js';
 import { spawn } from 'node:child_process';
-import {
-  type Probe,
-  type ProbeResult,
-  type ProbeRun,
-  errorReason,
-  fail,
-  ms,
-  pass,
-} from '../probe.js';
+import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import type { ExecProbe } from '../spec.js';
 
 /** Output kept for the reason of a failed run. */
@@ -62,7 +55,7 @@ export function execProbe(spec: ExecProbe): Probe {
         };
         run.onExpire(() => {
           killGroup();
-          finish(fail(`timeout after ${ms(run.timeoutMs)}, killed`));
+          finish(fail(`timeout after ${formatDuration(run.timeoutMs)}, killed`));
         });
         child.once('error', (err) => finish(fail(`cannot run ${file}: ${errorReason(err)}`)));
         child.once('close', (code, signal) => {

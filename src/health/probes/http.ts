@@ -5,18 +5,11 @@
  * a byte limit. Node's http module does far more than a health check needs
  * and costs several times the CPU per request.
  */
+import { formatDuration } from '../../config/duration.js';
 import { isIP, Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { manifest } from '../../version.js';
-import {
-  type Probe,
-  type ProbeResult,
-  type ProbeRun,
-  errorReason,
-  fail,
-  ms,
-  pass,
-} from '../probe.js';
+import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import type { HttpProbe, StatusRange } from '../spec.js';
 import { parseResponse } from './http-response.js';
 import { loadSecureContext } from './tls-context.js';
@@ -103,7 +96,9 @@ export function httpProbe(spec: HttpProbe): Probe {
         socket.once('end', () => evaluate(true));
         run.onExpire(() =>
           finish(
-            fail(`timeout after ${ms(run.timeoutMs)}${data.length ? ' reading the response' : ''}`),
+            fail(
+              `timeout after ${formatDuration(run.timeoutMs)}${data.length ? ' reading the response' : ''}`,
+            ),
           ),
         );
       });

@@ -6,6 +6,7 @@
  * payload checks, and every check where libc cannot be reached, use
  * net.Socket.
  */
+import { formatDuration } from '../../config/duration.js';
 import { Socket } from 'node:net';
 import {
   type Probe,
@@ -14,7 +15,6 @@ import {
   errnoReason,
   errorReason,
   fail,
-  ms,
   pass,
 } from '../probe.js';
 import type { TcpProbe } from '../spec.js';
@@ -68,7 +68,11 @@ export function tcpProbe(spec: TcpProbe): Probe {
         resolve(result);
       };
       run.onExpire(() =>
-        finish(fail(`timeout after ${ms(run.timeoutMs)}${received ? ' waiting for reply' : ''}`)),
+        finish(
+          fail(
+            `timeout after ${formatDuration(run.timeoutMs)}${received ? ' waiting for reply' : ''}`,
+          ),
+        ),
       );
       socket.on('error', (err) => finish(fail(errorReason(err))));
       socket.once('connect', () => {
@@ -109,7 +113,9 @@ export function tcpProbe(spec: TcpProbe): Probe {
         if (settled) return;
         settled = true;
         p.cancel(handle);
-        resolve((timedOut ??= Object.freeze(fail(`timeout after ${ms(run.timeoutMs)}`))));
+        resolve(
+          (timedOut ??= Object.freeze(fail(`timeout after ${formatDuration(run.timeoutMs)}`))),
+        );
       });
     });
   }

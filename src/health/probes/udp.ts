@@ -2,7 +2,8 @@
  * UDP check: send a datagram and judge the reply (exact, prefix or regex), or
  * accept silence when configured; an ICMP port-unreachable fails at once.
  */
-import { type Probe, type ProbeResult, type ProbeRun, fail, ms, pass } from '../probe.js';
+import { formatDuration } from '../../config/duration.js';
+import { type Probe, type ProbeResult, type ProbeRun, fail, pass } from '../probe.js';
 import type { UdpProbe } from '../spec.js';
 import { udpExchange } from './udp-exchange.js';
 
@@ -28,7 +29,7 @@ export function udpProbe(spec: UdpProbe): Probe {
       return udpExchange(spec.target, payload, run, judge, () =>
         spec.silenceIsUp
           ? pass('no reply (silence accepted)')
-          : fail(`no reply within ${ms(run.timeoutMs)}`),
+          : fail(`no reply within ${formatDuration(run.timeoutMs)}`),
       );
     },
     close() {},

@@ -125,29 +125,24 @@ const DAEMON_OPTS = [
   'sync-maxlen',
 ];
 
+const SERVICE_SETTINGS = ['scheduler', 'persistent', 'netmask', 'pe', 'ops', 'sched-flags', 'ipv6'];
+const SERVER_SETTINGS = [
+  'ipv6',
+  'real-server',
+  ...FORWARD_OPTS,
+  'weight',
+  'u-threshold',
+  'l-threshold',
+  ...TUNNEL_OPTS,
+];
+
 /** Which options each command takes (besides the service, checked separately). */
 const ALLOWED: Record<Command, readonly string[]> = {
-  'add-service': ['scheduler', 'persistent', 'netmask', 'pe', 'ops', 'sched-flags', 'ipv6'],
-  'edit-service': ['scheduler', 'persistent', 'netmask', 'pe', 'ops', 'sched-flags', 'ipv6'],
+  'add-service': SERVICE_SETTINGS,
+  'edit-service': SERVICE_SETTINGS,
   'delete-service': ['ipv6'],
-  'add-server': [
-    'ipv6',
-    'real-server',
-    ...FORWARD_OPTS,
-    'weight',
-    'u-threshold',
-    'l-threshold',
-    ...TUNNEL_OPTS,
-  ],
-  'edit-server': [
-    'ipv6',
-    'real-server',
-    ...FORWARD_OPTS,
-    'weight',
-    'u-threshold',
-    'l-threshold',
-    ...TUNNEL_OPTS,
-  ],
+  'add-server': SERVER_SETTINGS,
+  'edit-server': SERVER_SETTINGS,
   'delete-server': ['ipv6', 'real-server'],
   clear: [],
   zero: ['ipv6'],
