@@ -1,0 +1,105 @@
+/**
+ * The BGP module's entry point: the GoBGP sidecar in one of two modes and
+ * the publisher that drives it.
+ *
+ * - spawn (default): anycastd runs gobgpd (see sidecar.ts) and owns it whole.
+ * - external: a gobgpd someone else runs (compose.yaml) at `address`.
+ *
+ * Exits: `stop('withdraw')` withdraws every route (after an optional drain)
+ * and stops a spawned gobgpd; `stop('restart')` leaves the routes where they
+ * are and kills a spawned gobgpd abruptly, so routers that act as graceful
+ * restart helpers keep forwarding until the next anycastd re-announces.
+ */
+import type { Logger } from '../log.js';
+import type { AnnouncementSpec } from './announcement.js';
+import { GobgpClient } from './client.js';
+import { BgpPublisher, type DrainOptions, type PublisherStatus } from './publisher.js';
+import type { PeerSettings, SpeakerSettings } from './settings.js';
+import { GobgpSidecar } from './sidecar.js';
+
+export type SidecarMode =
+  { mode: 'spawn'; stateDir: string; binary?: string } | { mode: 'external'; address: string };
+
+export interface BgpOptions {
+  speaker: SpeakerSettings;
+  peers: readonly PeerSettings[];
+  sidecar: SidecarMode;
+  log: Logger;
+  /** Deadline of each GoBGP RPC; 5 s. */
+  deadlineMs?: number | undefined;
+  resyncIntervalMs?: number | undefined;
+}
+
+export interface BgpStatus extends PublisherStatus {
+  mode: 'spawn' | 'external';
+  address: string;
+  /** Times the spawned gobgpd was started (spawn mode). */
+  sidecarStarts: number | undefined;
+}
+
+export class Bgp {
+  private readonly publisher: BgpPublisher;
+  private readonly sidecar: GobgpSidecar | undefined;
+  private readonly address: string;
+
+  constructor(private readonly options: BgpOptions) {
+    const log = options.log;
+    if (options.sidecar.mode === 'spawn') {
+      this.sidecar = new GobgpSidecar({
+        speaker: options.speaker,
+        stateDir: options.sidecar.stateDir,
+        binary: options.sidecar.binary,
+        log: log.child({ component: 'gobgpd' }),
+      });
+      this.address = this.sidecar.address;
+    } else {
+      this.address = options.sidecar.address;
+    }
+    this.publisher = new BgpPublisher({
+      client: new GobgpClient({ address: this.address, deadlineMs: options.deadlineMs }),
+      speaker: options.speaker,
+      peers: options.peers,
+      log,
+      ownPeers: options.sidecar.mode === 'spawn',
+      resyncIntervalMs: options.resyncIntervalMs,
+    });
+  }
+
+  /** Starts the sidecar (spawn mode) and the publisher; returns once gobgpd's API is up. */
+  async start(): Promise<void> {
+    await this.sidecar?.start();
+    this.publisher.start();
+  }
+
+  /** See BgpPublisher.setAnnouncements: validated whole before anything is sent. */
+  setAnnouncements(specs: readonly AnnouncementSpec[]): void {
+    this.publisher.setAnnouncements(specs);
+  }
+
+  synced(timeoutMs?: number): Promise<void> {
+    return this.publisher.synced(timeoutMs);
+  }
+
+  status(): BgpStatus {
+    return {
+      ...this.publisher.status(),
+      mode: this.options.sidecar.mode,
+      address: this.address,
+      sidecarStarts: this.sidecar?.starts,
+    };
+  }
+
+  readPeers(): ReturnType<BgpPublisher['readPeers']> {
+    return this.publisher.readPeers();
+  }
+
+  /** The spawned gobgpd's pid (spawn mode, while it runs). */
+  get sidecarPid(): number | undefined {
+    return this.sidecar?.pid;
+  }
+
+  async stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void> {
+    await this.publisher.stop({ withdraw: how === 'withdraw', drain });
+    await this.sidecar?.stop(how === 'restart' ? 'SIGKILL' : 'SIGTERM');
+  }
+}
