@@ -22,6 +22,8 @@ const NETNS_DIR = '/run/netns';
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
+  /** Give the program a stdin pipe (`child.stdin`) instead of /dev/null. */
+  stdin?: boolean;
 }
 
 /** A process started inside a namespace; killed at cleanup if still running. */
@@ -182,7 +184,7 @@ function startProcess(argv: readonly string[], options: SpawnOptions): LabProces
   const [command, ...args] = argv as [string, ...string[]];
   // Own process group, so cleanup reaches whatever the program forks.
   const child = spawn(command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: true,
     env: options.env ?? process.env,
   });

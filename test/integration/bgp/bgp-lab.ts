@@ -1,0 +1,332 @@
+/**
+ * The BGP lab: a router namespace running BIRD (ECMP into its kernel table)
+ * and director namespaces, each running the BGP module as its own process
+ * (test/lab/bgp-director.ts) with a spawned gobgpd. What the router's kernel
+ * does with a VIP is the observable: one `nexthop via` per announcing director.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { AnnouncementSpec } from '../../../src/bgp/announcement.js';
+import type { BgpStatus } from '../../../src/bgp/speaker.js';
+import type { PeerSettings, SpeakerSettings } from '../../../src/bgp/settings.js';
+import { run } from '../../lab/exec.js';
+import type { LabProcess, Netns, NetnsLab } from '../../lab/netns.js';
+
+const DIRECTOR_JS = fileURLToPath(
+  new URL('../../../.lab/bench-build/test/lab/bgp-director.js', import.meta.url),
+);
+export const ROUTER_ASN = 65000;
+export const DIRECTOR_ASN = 65001;
+
+/** Fails with the fix when a program the lab needs is missing. */
+export async function requirePrograms(): Promise<void> {
+  for (const [program, pkg] of [
+    ['gobgpd', 'gobgpd'],
+    ['bird', 'bird2'],
+    ['birdc', 'bird2'],
+  ] as const) {
+    const found = await run('sh', ['-c', `command -v ${program}`], { allowFailure: true });
+    if (found.code !== 0)
+      throw new Error(
+        `${program} is missing: apt-get install ${pkg} (./scripts/setup installs it)`,
+      );
+  }
+  if (!existsSync(DIRECTOR_JS))
+    throw new Error(`${DIRECTOR_JS} is missing: run ./scripts/setup (it builds the lab programs)`);
+}
+
+export interface DirectorLink {
+  ns: Netns;
+  /** The router's addresses on this link, and the director's. */
+  router4: string;
+  router6: string;
+  director4: string;
+  director6: string;
+}
+
+export class Router {
+  private constructor(
+    readonly ns: Netns,
+    readonly socket: string,
+    readonly process: LabProcess,
+  ) {}
+
+  /** Starts BIRD in `ns`, peering with each director over IPv4 and IPv6. */
+  static async start(ns: Netns, links: readonly DirectorLink[], dir: string): Promise<Router> {
+    const sessions = links
+      .map(
+        (l, i) => `
+protocol bgp d${i}v4 from director { neighbor ${l.director4} as ${DIRECTOR_ASN}; source address ${l.router4}; ipv4 { import filter gshut; export none; }; }
+protocol bgp d${i}v6 from director { neighbor ${l.director6} as ${DIRECTOR_ASN}; source address ${l.router6}; ipv6 { import filter gshut; export none; }; }`,
+      )
+      .join('\n');
+    const config = `
+router id 10.255.0.1;
+log stderr all;
+protocol device { scan time 1; }
+# RFC 8326, as FRR does by default: a route tagged GRACEFUL_SHUTDOWN becomes a last resort.
+filter gshut { if (65535, 0) ~ bgp_community then bgp_local_pref = 0; accept; }
+protocol kernel { ipv4 { export all; import none; }; merge paths yes limit 8; }
+protocol kernel { ipv6 { export all; import none; }; merge paths yes limit 8; }
+template bgp director {
+  local as ${ROUTER_ASN};
+  hold time 9;
+  keepalive time 3;
+  connect retry time 1;
+  error wait time 1, 5;
+  graceful restart on;
+}
+${sessions}
+`;
+    const conf = join(dir, 'bird.conf');
+    const socket = join(dir, 'bird.ctl');
+    writeFileSync(conf, config);
+    const process = ns.spawn('bird', ['-f', '-c', conf, '-s', socket]);
+    const until = Date.now() + 10_000;
+    while (!existsSync(socket)) {
+      if (Date.now() > until) throw new Error(`bird did not start:\n${process.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return new Router(ns, socket, process);
+  }
+
+  async birdc(...args: string[]): Promise<string> {
+    return (await run('birdc', ['-s', this.socket, ...args])).stdout;
+  }
+
+  /** The next hops of `prefix` in the router's kernel table, sorted; [] when absent. */
+  async nexthops(prefix: string): Promise<string[]> {
+    const v6 = prefix.includes(':');
+    const out = (await this.ns.ip(...(v6 ? ['-6'] : []), 'route', 'show', prefix)).stdout;
+    return [...out.matchAll(/via (?:inet6 )?([0-9a-f.:]+)/g)].map((m) => m[1] ?? '').sort();
+  }
+
+  /**
+   * Samples the next hops of each prefix every 10 ms until `stop()`, which
+   * returns every sample that differed from `expected` (an empty list means
+   * the router's table never changed meanwhile).
+   */
+  monitor(expected: Readonly<Record<string, readonly string[]>>): { stop(): Promise<string[]> } {
+    const deviations: string[] = [];
+    let running = true;
+    const loop = (async () => {
+      // A lab torn down under a failed test ends the sampling, not the run.
+      while (running && existsSync(`/run/netns/${this.ns.name}`)) {
+        for (const [prefix, want] of Object.entries(expected)) {
+          const got = await this.nexthops(prefix).catch(() => ['(router gone)']);
+          const w = [...want].sort().join(',');
+          if (got.join(',') !== w)
+            deviations.push(`${new Date().toISOString()} ${prefix}: [${got.join(', ')}]`);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+        return deviations;
+      },
+    };
+  }
+
+  /** Polls until `prefix` has exactly `want` as next hops; returns the elapsed ms. */
+  async waitNexthops(prefix: string, want: readonly string[], timeoutMs = 30_000): Promise<number> {
+    const started = performance.now();
+    const expected = [...want].sort().join(',');
+    let last: string[] = [];
+    while (performance.now() - started < timeoutMs) {
+      last = await this.nexthops(prefix);
+      if (last.join(',') === expected) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(
+      `${prefix} at the router: next hops [${last.join(', ')}], wanted [${expected}] within ${timeoutMs} ms\n` +
+        (await this.birdc('show', 'protocols')),
+    );
+  }
+}
+
+/** Creates the router and `count` director namespaces, linked by veth, v4 and v6 addressed. */
+export async function buildFabric(
+  lab: NetnsLab,
+  count: number,
+): Promise<{ router: Netns; links: DirectorLink[] }> {
+  const router = await lab.namespace('router');
+  // No duplicate address detection: addresses are usable at once.
+  await router.sysctl('net.ipv6.conf.default.accept_dad', '0');
+  await router.sysctl('net.ipv6.conf.all.forwarding', '1');
+  const links: DirectorLink[] = [];
+  for (let i = 1; i <= count; i++) {
+    const ns = await lab.namespace(`d${i}`);
+    await ns.sysctl('net.ipv6.conf.default.accept_dad', '0');
+    const link = await lab.link(router, ns, {
+      addressA: `10.0.${i}.1/24`,
+      addressB: `10.0.${i}.2/24`,
+    });
+    await router.addAddress(link.a, `fd00:${i}::1/64`);
+    await ns.addAddress(link.b, `fd00:${i}::2/64`);
+    links.push({
+      ns,
+      router4: `10.0.${i}.1`,
+      router6: `fd00:${i}::1`,
+      director4: `10.0.${i}.2`,
+      director6: `fd00:${i}::2`,
+    });
+  }
+  return { router, links };
+}
+
+export interface DirectorOptions {
+  /** Graceful-restart time announced to the router (seconds). */
+  restartTime?: number;
+  announce?: AnnouncementSpec[];
+  holdTime?: number;
+  /** Drive a gobgpd someone else runs at this address instead of spawning one. */
+  external?: string;
+}
+
+/** One director's BGP process: the module plus its spawned gobgpd. */
+export class Director {
+  private readonly replies: string[] = [];
+  private readonly waiting: ((line: string) => void)[] = [];
+  readonly stateDir: string;
+
+  private constructor(
+    readonly link: DirectorLink,
+    readonly process: LabProcess,
+    stateDir: string,
+  ) {
+    this.stateDir = stateDir;
+    const stdout = process.child.stdout;
+    if (!stdout) throw new Error('director has no stdout');
+    createInterface({ input: stdout }).on('line', (line) => {
+      if (!line.startsWith('{"')) return;
+      const w = this.waiting.shift();
+      if (w) w(line);
+      else this.replies.push(line);
+    });
+  }
+
+  static settings(link: DirectorLink, stateDir: string, opts: DirectorOptions): unknown {
+    const speaker: SpeakerSettings = {
+      asn: DIRECTOR_ASN,
+      routerId: link.director4,
+      listenAddresses: [link.director4, link.director6],
+      restartTime: opts.restartTime ?? 30,
+    };
+    const peers: PeerSettings[] = [
+      {
+        address: link.router4,
+        asn: ROUTER_ASN,
+        families: ['ipv4'],
+        holdTime: opts.holdTime ?? 9,
+        connectRetry: 1,
+      },
+      {
+        address: link.router6,
+        asn: ROUTER_ASN,
+        families: ['ipv6'],
+        holdTime: opts.holdTime ?? 9,
+        connectRetry: 1,
+      },
+    ];
+    return {
+      speaker,
+      peers,
+      sidecar: opts.external
+        ? { mode: 'external', address: opts.external }
+        : { mode: 'spawn', stateDir },
+      announce: opts.announce,
+      resyncIntervalMs: 2000,
+    };
+  }
+
+  /** Starts the director process in its namespace and waits until it has started gobgpd. */
+  static async start(
+    link: DirectorLink,
+    opts: DirectorOptions = {},
+    stateDir?: string,
+  ): Promise<Director> {
+    const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'acd-director-'));
+    const process = link.ns.spawn(
+      'node',
+      [DIRECTOR_JS, JSON.stringify(Director.settings(link, dir, opts))],
+      { stdin: true },
+    );
+    const director = new Director(link, process, dir);
+    const hello = (await director.next(20_000)) as { started?: boolean };
+    if (!hello.started) throw new Error(`director did not start: ${JSON.stringify(hello)}`);
+    return director;
+  }
+
+  async announce(specs: AnnouncementSpec[]): Promise<number> {
+    const r = (await this.request({ announce: specs })) as {
+      synced?: boolean;
+      ms?: number;
+      error?: string;
+    };
+    if (!r.synced) throw new Error(`announce failed: ${r.error ?? JSON.stringify(r)}`);
+    return r.ms ?? 0;
+  }
+
+  async status(): Promise<{ status: BgpStatus; sidecarPid: number | undefined }> {
+    return (await this.request({ status: true })) as {
+      status: BgpStatus;
+      sidecarPid: number | undefined;
+    };
+  }
+
+  async stop(how: 'withdraw' | 'restart', drain?: unknown): Promise<void> {
+    await this.request({ stop: how, drain });
+    await this.process.exited;
+  }
+
+  /** kill -9 of the director process alone (its gobgpd must follow by itself). */
+  async crash(): Promise<void> {
+    this.process.child.kill('SIGKILL');
+    await this.process.exited;
+  }
+
+  private async request(cmd: unknown): Promise<unknown> {
+    this.process.child.stdin?.write(`${JSON.stringify(cmd)}\n`);
+    return this.next(60_000);
+  }
+
+  private next(timeoutMs: number): Promise<unknown> {
+    const queued = this.replies.shift();
+    if (queued) return Promise.resolve(JSON.parse(queued));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no reply from the director within ${timeoutMs} ms:\n${this.process.output().slice(-4000)}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      void this.process.exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`director exited:\n${this.process.output().slice(-4000)}`));
+      });
+      this.waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      });
+    });
+  }
+}
+
+/** True while `pid` is a live process. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

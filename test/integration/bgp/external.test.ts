@@ -1,0 +1,79 @@
+/**
+ * External mode: a gobgpd anycastd does not run. The module must survive it
+ * being absent (retrying, saying so in status), start it if it is unstarted,
+ * and re-announce everything within a second of a restarted one answering.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BgpStatus } from '../../../src/bgp/speaker.js';
+import { useNetnsLab } from '../../lab/vitest.js';
+import {
+  type DirectorLink,
+  Director,
+  Router,
+  alive,
+  buildFabric,
+  requirePrograms,
+} from './bgp-lab.js';
+
+const VIP4 = '10.99.0.1/32';
+
+async function until(d: Director, ok: (s: BgpStatus) => boolean, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = await d.status();
+    if (ok(status)) return status;
+    if (Date.now() > end) throw new Error(`status never matched: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('BGP: external sidecar', () => {
+  const lab = useNetnsLab();
+  beforeAll(requirePrograms);
+
+  it('waits for an absent sidecar, starts an unstarted one, and re-announces within 1 s of a restart', async () => {
+    const { router: rns, links } = await buildFabric(lab(), 1);
+    const [l1] = links as [DirectorLink];
+    const router = await Router.start(rns, links, mkdtempSync(join(tmpdir(), 'acd-bird-')));
+    const dir = mkdtempSync(join(tmpdir(), 'acd-ext-'));
+    const socket = join(dir, 'gobgpd.sock');
+    const director = await Director.start(l1, {
+      announce: [{ prefix: '10.99.0.1' }, { prefix: 'fd99::1' }],
+      external: `unix://${socket}`,
+    });
+
+    // Nothing there: retrying, reported, alive.
+    const absent = await until(director, (s) => s.sidecar === 'unreachable');
+    expect(absent.lastError).toMatch(/UNAVAILABLE/);
+    expect(absent.mode).toBe('external');
+
+    const startGobgpd = async () => {
+      // gobgpd does not replace a socket file a killed one left behind.
+      rmSync(socket, { force: true });
+      const p = l1.ns.spawn('gobgpd', [`--api-hosts=unix://${socket}`, '--pprof-disable']);
+      while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 2));
+      return { p, at: Date.now() };
+    };
+    const first = await startGobgpd();
+    await until(director, (s) => s.sidecar === 'up' && s.connections === 1);
+    await router.waitNexthops(VIP4, [l1.director4]);
+
+    // A restart of the sidecar: the new one starts empty and unstarted.
+    const pid = first.p.child.pid ?? 0;
+    first.p.kill('SIGKILL');
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 5));
+    await until(director, (s) => s.sidecar === 'unreachable');
+    const second = await startGobgpd();
+    const back = await until(director, (s) => s.sidecar === 'up' && s.connections === 2);
+    const reannouncedMs = Date.parse(back.lastSync?.at ?? '') - second.at;
+    expect(back.lastSync?.announced).toBe(2);
+    expect(reannouncedMs).toBeLessThan(1000);
+    await router.waitNexthops(VIP4, [l1.director4]);
+    await until(director, (s) => s.peers.every((p) => p.state === 'ESTABLISHED'));
+    await director.stop('withdraw');
+    await router.waitNexthops(VIP4, [], 2000);
+  });
+});
