@@ -127,6 +127,11 @@ export class GobgpClient {
     await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path });
   }
 
+  /** Withdraws every locally originated route of one family. */
+  async withdrawAll(family: FamilyMessage): Promise<void> {
+    await this.unary('DeletePath', { table_type: 'GLOBAL', family });
+  }
+
   /** Sends paths (announcements and `is_withdraw` ones) over one AddPathStream call. */
   async addPathStream(paths: readonly PathMessage[]): Promise<void> {
     if (paths.length === 0) return;

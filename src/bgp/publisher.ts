@@ -23,6 +23,9 @@ import { type PeerStatus, peerStatus, toPeerMessage } from './peers.js';
 import { type HeldRoute, type RouteOp, planRoutes } from './plan.js';
 import { type PeerSettings, type SpeakerSettings, checkSettings } from './settings.js';
 
+/** Up to this many changes go as unary calls rather than one AddPathStream. */
+const UNARY_MAX = 4;
+
 export interface PublisherOptions {
   client: GobgpClient;
   speaker: SpeakerSettings;
@@ -331,9 +334,22 @@ export class BgpPublisher {
     const ops = planRoutes(this.desired, this.held);
     if (ops.length === 0) return;
     const started = performance.now();
-    await this.options.client.addPathStream(
-      ops.map((op) => (op.op === 'withdraw' ? toPath(op.route, true) : toPath(op.route))),
-    );
+    const client = this.options.client;
+    if (ops.length <= UNARY_MAX) {
+      // A stream costs a call set-up and a close; one or two changes (a
+      // health flip) reach the router sooner as plain calls.
+      await Promise.all(
+        ops.map((op) =>
+          op.op === 'withdraw'
+            ? client.deletePath(toPath(op.route, true))
+            : client.addPath(toPath(op.route)),
+        ),
+      );
+    } else {
+      await client.addPathStream(
+        ops.map((op) => (op.op === 'withdraw' ? toPath(op.route, true) : toPath(op.route))),
+      );
+    }
     const counts = applyToHeld(this.held, ops);
     const ms = Math.round(performance.now() - started);
     this.lastSync = { at: new Date().toISOString(), ms, ...counts };

@@ -13,12 +13,19 @@
 import type { Logger } from '../log.js';
 import type { AnnouncementSpec } from './announcement.js';
 import { GobgpClient } from './client.js';
+import { GuardLink } from './guard.js';
 import { BgpPublisher, type DrainOptions, type PublisherStatus } from './publisher.js';
 import type { PeerSettings, SpeakerSettings } from './settings.js';
 import { GobgpSidecar } from './sidecar.js';
 
 export type SidecarMode =
-  { mode: 'spawn'; stateDir: string; binary?: string } | { mode: 'external'; address: string };
+  | { mode: 'spawn'; stateDir: string; binary?: string }
+  | {
+      mode: 'external';
+      address: string;
+      /** The sidecar guard's socket (`anycastd sidecar-guard`), kept connected while anycastd lives. */
+      guard?: string | undefined;
+    };
 
 export interface BgpOptions {
   speaker: SpeakerSettings;
@@ -41,6 +48,7 @@ export class Bgp {
   private readonly publisher: BgpPublisher;
   private readonly sidecar: GobgpSidecar | undefined;
   private readonly address: string;
+  private readonly guard: GuardLink | undefined;
 
   constructor(private readonly options: BgpOptions) {
     const log = options.log;
@@ -54,6 +62,7 @@ export class Bgp {
       this.address = this.sidecar.address;
     } else {
       this.address = options.sidecar.address;
+      if (options.sidecar.guard) this.guard = new GuardLink(options.sidecar.guard, log);
     }
     this.publisher = new BgpPublisher({
       client: new GobgpClient({ address: this.address, deadlineMs: options.deadlineMs }),
@@ -68,6 +77,7 @@ export class Bgp {
   /** Starts the sidecar (spawn mode) and the publisher; returns once gobgpd's API is up. */
   async start(): Promise<void> {
     await this.sidecar?.start();
+    this.guard?.start();
     this.publisher.start();
   }
 
@@ -100,6 +110,7 @@ export class Bgp {
 
   async stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void> {
     await this.publisher.stop({ withdraw: how === 'withdraw', drain });
+    this.guard?.stop();
     await this.sidecar?.stop(how === 'restart' ? 'SIGKILL' : 'SIGTERM');
   }
 }

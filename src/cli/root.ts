@@ -3,6 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Command } from './command.js';
 import { checkCommand } from './check.js';
 import { renderHelp } from './help.js';
+import { sidecarGuardCommand } from './sidecar-guard.js';
 import { ipvsCommand } from './ipvs/index.js';
 import { versionCommand } from './version.js';
 
@@ -17,7 +18,7 @@ healthy director (ECMP).`,
   options: {
     version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
   },
-  subcommands: [checkCommand, ipvsCommand, versionCommand],
+  subcommands: [checkCommand, ipvsCommand, sidecarGuardCommand, versionCommand],
   async run(input, ctx) {
     if (input.options.version === true) {
       return (versionCommand.run as NonNullable<Command['run']>)(

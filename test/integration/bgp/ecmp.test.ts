@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNetnsLab } from '../../lab/vitest.js';
-import { Director, Router, buildFabric, requirePrograms } from './bgp-lab.js';
+import { Director, Router, buildFabric, requirePrograms } from '../../lab/bgp-fabric.js';
 
 const VIP4 = '10.99.0.1/32';
 const VIP6 = 'fd99::1/128';

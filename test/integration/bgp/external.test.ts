@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BgpStatus } from '../../../src/bgp/speaker.js';
 import { useNetnsLab } from '../../lab/vitest.js';
@@ -16,7 +17,7 @@ import {
   alive,
   buildFabric,
   requirePrograms,
-} from './bgp-lab.js';
+} from '../../lab/bgp-fabric.js';
 
 const VIP4 = '10.99.0.1/32';
 
@@ -75,5 +76,61 @@ describe('BGP: external sidecar', () => {
     await until(director, (s) => s.peers.every((p) => p.state === 'ESTABLISHED'));
     await director.stop('withdraw');
     await router.waitNexthops(VIP4, [], 2000);
+  });
+});
+
+describe('BGP: the sidecar guard (external mode)', () => {
+  const lab = useNetnsLab();
+  beforeAll(requirePrograms);
+
+  it('keeps the routes through an anycastd restart and withdraws them once anycastd stays dead for the dead time', async () => {
+    const main = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
+    if (!existsSync(main)) throw new Error(`${main} is missing: run ./scripts/setup`);
+    const { router: rns, links } = await buildFabric(lab(), 1);
+    const [l1] = links as [DirectorLink];
+    const router = await Router.start(rns, links, mkdtempSync(join(tmpdir(), 'acd-bird-')));
+    const dir = mkdtempSync(join(tmpdir(), 'acd-guard-'));
+    const socket = join(dir, 'gobgpd.sock');
+    const guardSocket = join(dir, 'guard.sock');
+    l1.ns.spawn('gobgpd', [`--api-hosts=unix://${socket}`, '--pprof-disable']);
+    while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5));
+    const deadTime = 3;
+    const guard = l1.ns.spawn('node', [
+      main,
+      'sidecar-guard',
+      '--gobgp',
+      `unix://${socket}`,
+      '--listen',
+      guardSocket,
+      '--dead-time',
+      `${deadTime}s`,
+    ]);
+    await guard.waitFor('guard_started');
+    const opts = {
+      announce: [{ prefix: '10.99.0.1' }],
+      external: `unix://${socket}`,
+      guard: guardSocket,
+    };
+    const first = await Director.start(l1, opts);
+    await router.waitNexthops(VIP4, [l1.director4]);
+    await guard.waitFor('controller_connected');
+
+    // Restart within the dead time: the route never moves.
+    const watch = router.monitor({ [VIP4]: [l1.director4] });
+    await first.crash();
+    const second = await Director.start(l1, opts);
+    await until(second, (s) => s.sidecar === 'up');
+    await new Promise((r) => setTimeout(r, (deadTime + 1) * 1000));
+    expect(await watch.stop()).toEqual([]);
+    expect(guard.output()).not.toContain('routes_withdrawn_controller_dead');
+
+    // Dead for good: withdrawn after the dead time, by the guard.
+    const killedAt = performance.now();
+    await second.crash();
+    await router.waitNexthops(VIP4, [], (deadTime + 5) * 1000);
+    const gone = (performance.now() - killedAt) / 1000;
+    expect(gone).toBeGreaterThan(deadTime - 0.5);
+    expect(gone).toBeLessThan(deadTime + 2);
+    await guard.waitFor('routes_withdrawn_controller_dead', 2000);
   });
 });

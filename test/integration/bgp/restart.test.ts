@@ -17,7 +17,7 @@ import {
   alive,
   buildFabric,
   requirePrograms,
-} from './bgp-lab.js';
+} from '../../lab/bgp-fabric.js';
 import type { NetnsLab } from '../../lab/netns.js';
 
 const VIP4 = '10.99.0.1/32';

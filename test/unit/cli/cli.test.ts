@@ -37,7 +37,7 @@ describe('anycastd CLI', () => {
   });
 
   it.each([
-    [['bogus'], 'anycastd: unknown command "bogus"; commands: check, ipvs, version'],
+    [['bogus'], 'anycastd: unknown command "bogus"; commands: check, ipvs, sidecar-guard, version'],
     [['version', '--bogus'], 'anycastd version: unknown option --bogus'],
     [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
     [['--log-level', 'loud', 'version'], '--log-level: "loud" is not one of fatal, error'],
@@ -47,6 +47,19 @@ describe('anycastd CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stderr).toMatch(/Run 'anycastd( version)? --help' for usage\./);
+  });
+
+  it.each([
+    [['sidecar-guard', '--listen', '/x'], '--gobgp ADDRESS is required'],
+    [['sidecar-guard', '--gobgp', 'unix:///x'], '--listen PATH is required'],
+    [
+      ['sidecar-guard', '--gobgp', 'unix:///x', '--listen', '/x', '--dead-time', '10'],
+      '--dead-time: "10" is not a duration of at least 1s',
+    ],
+  ])('sidecar-guard refuses %j before starting anything', async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 
   it('gives every command its own --help', async () => {

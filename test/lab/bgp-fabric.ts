@@ -9,14 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AnnouncementSpec } from '../../../src/bgp/announcement.js';
-import type { BgpStatus } from '../../../src/bgp/speaker.js';
-import type { PeerSettings, SpeakerSettings } from '../../../src/bgp/settings.js';
-import { run } from '../../lab/exec.js';
-import type { LabProcess, Netns, NetnsLab } from '../../lab/netns.js';
+import type { AnnouncementSpec } from '../../src/bgp/announcement.js';
+import type { BgpStatus } from '../../src/bgp/speaker.js';
+import type { PeerSettings, SpeakerSettings } from '../../src/bgp/settings.js';
+import { run } from './exec.js';
+import type { LabProcess, Netns, NetnsLab } from './netns.js';
 
+// The director runs as its own compiled program: beside this file once built
+// into .lab/bench-build, or there when this file runs as TypeScript.
 const DIRECTOR_JS = fileURLToPath(
-  new URL('../../../.lab/bench-build/test/lab/bgp-director.js', import.meta.url),
+  import.meta.url.endsWith('.js')
+    ? new URL('./bgp-director.js', import.meta.url)
+    : new URL('../../.lab/bench-build/test/lab/bgp-director.js', import.meta.url),
 );
 export const ROUTER_ASN = 65000;
 export const DIRECTOR_ASN = 65001;
@@ -187,6 +191,8 @@ export interface DirectorOptions {
   holdTime?: number;
   /** Drive a gobgpd someone else runs at this address instead of spawning one. */
   external?: string;
+  /** With `external`: the sidecar guard's socket. */
+  guard?: string;
 }
 
 /** One director's BGP process: the module plus its spawned gobgpd. */
@@ -238,7 +244,7 @@ export class Director {
       speaker,
       peers,
       sidecar: opts.external
-        ? { mode: 'external', address: opts.external }
+        ? { mode: 'external', address: opts.external, guard: opts.guard }
         : { mode: 'spawn', stateDir },
       announce: opts.announce,
       resyncIntervalMs: 2000,
