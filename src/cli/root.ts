@@ -5,6 +5,7 @@ import { checkCommand } from './check.js';
 import { renderHelp } from './help.js';
 import { sidecarGuardCommand } from './sidecar-guard.js';
 import { ipvsCommand } from './ipvs/index.js';
+import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
 export const rootCommand: Command = {
@@ -18,7 +19,7 @@ healthy director (ECMP).`,
   options: {
     version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
   },
-  subcommands: [checkCommand, ipvsCommand, sidecarGuardCommand, versionCommand],
+  subcommands: [checkCommand, ipvsCommand, sidecarGuardCommand, validateCommand, versionCommand],
   async run(input, ctx) {
     if (input.options.version === true) {
       return (versionCommand.run as NonNullable<Command['run']>)(

@@ -37,7 +37,10 @@ describe('anycastd CLI', () => {
   });
 
   it.each([
-    [['bogus'], 'anycastd: unknown command "bogus"; commands: check, ipvs, sidecar-guard, version'],
+    [
+      ['bogus'],
+      'anycastd: unknown command "bogus"; commands: check, ipvs, sidecar-guard, validate, version',
+    ],
     [['version', '--bogus'], 'anycastd version: unknown option --bogus'],
     [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
     [['--log-level', 'loud', 'version'], '--log-level: "loud" is not one of fatal, error'],

@@ -1,0 +1,66 @@
+/**
+ * `anycastd validate --config FILE`: reads a configuration exactly as the
+ * daemon would and reports every problem with its path, line and value, or
+ * what the file declares. `--schema` prints the JSON Schema editors use.
+ */
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
+import { defineCommand } from './command.js';
+
+export const validateCommand = defineCommand({
+  name: 'validate',
+  summary: 'check a configuration file and report every problem in it',
+  description: `
+Reads FILE as the daemon would (YAML, see the README's configuration
+reference) and reports every problem, each with its path in the document, its
+line and the offending value. Exit 0 when the file is valid, 3 when it is not.
+With --schema, prints the configuration's JSON Schema instead (for editors:
+yaml-language-server and others).`,
+  options: {
+    config: {
+      type: 'string',
+      short: 'c',
+      valueName: 'FILE',
+      description: 'the configuration file',
+    },
+    json: { type: 'boolean', description: 'print one JSON object instead of text' },
+    schema: { type: 'boolean', description: 'print the JSON Schema of the configuration and exit' },
+  },
+  examples: ['anycastd validate --config /etc/anycastd/anycastd.yaml'],
+  async run({ options }, ctx) {
+    if (options.schema) {
+      const { configJsonSchema } = await import('../config/json-schema.js');
+      ctx.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      return ExitCode.Ok;
+    }
+    if (!options.config) throw new UsageError('--config FILE is required', 'validate');
+    const { loadConfigFile, formatLocatedIssues } = await import('../config/load.js');
+    const r = await loadConfigFile(options.config);
+    if (r.issues) {
+      if (options.json) ctx.stdout.write(`${JSON.stringify({ valid: false, issues: r.issues })}\n`);
+      else
+        ctx.stderr.write(
+          `${options.config}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}\n${formatLocatedIssues(r.issues)}\n`,
+        );
+      return ExitCode.InvalidInput;
+    }
+    const c = r.config;
+    const summary = {
+      valid: true,
+      director: c.director.name,
+      services: c.services.length,
+      ipvsServices: c.services.reduce((n, s) => n + s.services.length, 0),
+      realServers: c.services.reduce((n, s) => n + s.reals.length, 0),
+      vips: new Set(c.services.map((s) => s.vip)).size,
+      peers: c.bgp.peers.length,
+    };
+    if (options.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
+    else
+      ctx.stdout.write(
+        `${options.config}: valid — director ${summary.director}, ${summary.vips} VIPs, ` +
+          `${summary.services} services (${summary.ipvsServices} IPVS services), ` +
+          `${summary.realServers} real servers, ${summary.peers} BGP peers\n`,
+      );
+    return ExitCode.Ok;
+  },
+});

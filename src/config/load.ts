@@ -1,0 +1,65 @@
+/**
+ * Reading a configuration file: YAML text → parseConfig, with each problem
+ * located by line in the file (`services[1].reals[3].address (line 42): ...`).
+ * YAML syntax errors and duplicate keys are problems like any other.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { type Issue } from './issues.js';
+import { type ParseResult, parseConfig } from './parse.js';
+
+export interface LocatedIssue extends Issue {
+  /** 1-based line in the file, when the path leads to a node in it. */
+  line?: number | undefined;
+}
+
+export type LoadResult =
+  | { config: NonNullable<ParseResult['config']>; issues?: undefined }
+  | { config?: undefined; issues: LocatedIssue[] };
+
+export function parseConfigText(text: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      issues: doc.errors.map((e) => ({
+        path: '',
+        message: `YAML: ${e.message.split('\n')[0] ?? e.message}`,
+        line: lineCounter.linePos(e.pos[0]).line,
+      })),
+    };
+  }
+  const r = parseConfig(doc.toJS({ maxAliasCount: 100 }));
+  if (r.config) return { config: r.config };
+  return { issues: r.issues.map((i) => ({ ...i, line: lineOf(doc, lineCounter, i.path) })) };
+}
+
+export async function loadConfigFile(file: string): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return { issues: [{ path: '', message: `cannot read ${file}: ${(err as Error).message}` }] };
+  }
+  return parseConfigText(text);
+}
+
+/** `path (line N): message`, one per line. */
+export function formatLocatedIssues(issues: readonly LocatedIssue[]): string {
+  return issues
+    .map((i) => `  ${i.path || '(top level)'}${i.line ? ` (line ${i.line})` : ''}: ${i.message}`)
+    .join('\n');
+}
+
+/** The line of the deepest node `path` reaches (a missing field points at its parent). */
+function lineOf(doc: Document, counter: LineCounter, path: string): number | undefined {
+  const keys: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    keys.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));
+  for (let n = keys.length; n >= 0; n--) {
+    const node = doc.getIn(keys.slice(0, n), true) as
+      { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}

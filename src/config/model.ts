@@ -1,0 +1,94 @@
+/**
+ * anycastd's configuration in the typed, canonical form the daemon uses:
+ * addresses canonical, defaults applied, checks parsed, real servers in a
+ * canonical order (every director builds the same `mh` table from the same
+ * list). Produced only by parseConfig; frozen.
+ */
+import type { Announcement } from '../bgp/announcement.js';
+import type { PeerSettings, SpeakerSettings } from '../bgp/settings.js';
+import type { SidecarMode } from '../bgp/speaker.js';
+import type { CheckSpec } from '../health/spec.js';
+import type {
+  DestinationConfig,
+  Family,
+  ForwardMethod,
+  ServiceConfig,
+  TunnelFlag,
+  TunnelType,
+} from '../ipvs/model.js';
+
+/** A count of healthy real servers, or a share of them. */
+export type Threshold = { readonly count: number } | { readonly percent: number };
+
+export interface RealServer {
+  /** Canonical address. */
+  readonly address: string;
+  readonly family: Family;
+  /** Port traffic goes to; 0 = the service's own port (and for fwmark services). */
+  readonly port: number;
+  /** Weight when healthy; 0 keeps it drained. */
+  readonly weight: number;
+  readonly upperThreshold: number;
+  readonly lowerThreshold: number;
+  readonly check: CheckSpec;
+}
+
+export interface AnnouncePolicy {
+  readonly minHealthy: Threshold;
+  /** To be announced again after a withdrawal; at least minHealthy. */
+  readonly reannounceHealthy: Threshold;
+  /** The VIP's route when announced normally, and while draining. */
+  readonly route: Announcement;
+  readonly drainingRoute: Announcement;
+}
+
+export interface VirtualService {
+  readonly name: string;
+  readonly vip: string;
+  readonly family: Family;
+  /** One IPVS service per port (or the fwmark service), all sharing what follows. */
+  readonly services: readonly ServiceConfig[];
+  readonly forwarding: ForwardMethod;
+  readonly tunnel: {
+    readonly type: TunnelType;
+    readonly port: number;
+    readonly flags: readonly TunnelFlag[];
+  };
+  readonly reals: readonly RealServer[];
+  readonly announce: AnnouncePolicy;
+}
+
+export interface Config {
+  readonly director: { readonly name: string; readonly routerId: string };
+  readonly api: { readonly listen: string; readonly tokenFile: string | undefined };
+  readonly resyncIntervalMs: number;
+  readonly bgp: {
+    readonly speaker: SpeakerSettings;
+    readonly peers: readonly PeerSettings[];
+    readonly sidecar: SidecarMode;
+    readonly drainTimeMs: number;
+  };
+  readonly services: readonly VirtualService[];
+}
+
+/** The IPVS destination a real server becomes in one of its service's IPVS services. */
+export function destinationFor(
+  vs: VirtualService,
+  service: ServiceConfig,
+  real: RealServer,
+  weight: number,
+): DestinationConfig {
+  const servicePort = 'port' in service.key ? service.key.port : 0;
+  return {
+    family: real.family,
+    address: real.address,
+    port: real.port || servicePort,
+    forward: vs.forwarding,
+    weight,
+    upperThreshold: real.upperThreshold,
+    lowerThreshold: real.lowerThreshold,
+    tunnelType: vs.tunnel.type,
+    tunnelPort: vs.tunnel.port,
+    tunnelFlags: vs.tunnel.flags,
+  };
+}

@@ -1,0 +1,510 @@
+/**
+ * parseConfig: YAML-shaped input → the typed, frozen Config, or every
+ * problem with its path and value. Structure comes from ./schema.ts; this
+ * file adds what spans fields: defaults merged into checks and route
+ * attributes, duplicate names, VIP:port:protocol and fwmarks, real servers
+ * listed twice, thresholds that can never be met, flags that do not fit the
+ * scheduler. Nothing is returned unless everything is right.
+ */
+import { type AnnouncementSpec, parseAnnouncement } from '../bgp/announcement.js';
+import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/settings.js';
+import type { SidecarMode } from '../bgp/speaker.js';
+import { parseCheck } from '../health/spec.js';
+import type { Family, ServiceConfig, ServiceFlag } from '../ipvs/model.js';
+import { service as ipvsService } from '../ipvs/validate.js';
+import { ipv4PrefixMask, parseAddress, formatAddress } from '../model/address.js';
+import { type Issue, InvalidInputError, fromZod, show } from './issues.js';
+import type { AnnouncePolicy, Config, RealServer, Threshold, VirtualService } from './model.js';
+import {
+  type RawConfig,
+  type RawService,
+  type RouteAttributesInput,
+  configSchema,
+} from './schema.js';
+
+export type ParseResult =
+  { config: Config; issues?: undefined } | { config?: undefined; issues: Issue[] };
+
+export function parseConfig(input: unknown): ParseResult {
+  const r = configSchema.safeParse(input);
+  if (!r.success) return { issues: fromZod(r.error, input) };
+  const raw = r.data;
+  const issues: Issue[] = [];
+  const bgp = parseBgp(raw, issues);
+  const services = parseServices(raw, issues);
+  if (issues.length > 0 || !bgp) return { issues };
+  return {
+    config: deepFreeze({
+      director: { name: raw.director.name, routerId: raw.director.router_id },
+      api: { listen: raw.api.listen, tokenFile: raw.api.token_file },
+      resyncIntervalMs: raw.resync_interval,
+      bgp,
+      services,
+    }),
+  };
+}
+
+/** Like parseConfig, but throws InvalidInputError listing every problem. */
+export function parseConfigOrThrow(input: unknown, what = 'configuration'): Config {
+  const r = parseConfig(input);
+  if (r.issues) throw new InvalidInputError(what, r.issues);
+  return r.config;
+}
+
+function parseBgp(raw: RawConfig, issues: Issue[]): Config['bgp'] | undefined {
+  const b = raw.bgp;
+  const speaker: SpeakerSettings = {
+    asn: b.asn,
+    routerId: b.router_id ?? raw.director.router_id,
+    listenPort: b.listen_port,
+    listenAddresses: b.listen_addresses,
+    restartTime: Math.round(b.restart_time / 1000),
+  };
+  const peers: PeerSettings[] = b.peers.map((p) => {
+    const hold = Math.round(p.hold_time / 1000);
+    const keepalive = p.keepalive === undefined ? undefined : Math.round(p.keepalive / 1000);
+    return {
+      address: canonical(p.address),
+      asn: p.asn,
+      holdTime: hold,
+      connectRetry: Math.round(p.connect_retry / 1000),
+      passive: p.passive,
+      ...(keepalive !== undefined && { keepalive }),
+      ...(p.local_address !== undefined && { localAddress: canonical(p.local_address) }),
+      ...(p.port !== undefined && { port: p.port }),
+      ...(p.password !== undefined && { password: p.password }),
+      ...(p.multihop_ttl !== undefined && { multihopTtl: p.multihop_ttl }),
+      ...(p.families !== undefined && { families: p.families }),
+      ...(p.description !== undefined && { description: p.description }),
+    };
+  });
+  try {
+    checkSettings(speaker, peers);
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    // Reported under the config's own field names.
+    for (const i of err.issues)
+      issues.push({
+        path: `bgp.${i.path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+        message: i.message,
+      });
+  }
+  checkRouteAttributes(b.announce, 'bgp.announce', issues);
+  checkRouteAttributes(b.draining, 'bgp.draining', issues);
+  const s = b.sidecar;
+  const sidecar: SidecarMode =
+    s.mode === 'spawn'
+      ? { mode: 'spawn', stateDir: s.state_dir, binary: s.binary }
+      : { mode: 'external', address: s.address, guard: s.guard };
+  return { speaker, peers, sidecar, drainTimeMs: b.shutdown.drain_time };
+}
+
+function parseServices(raw: RawConfig, issues: Issue[]): VirtualService[] {
+  const out: VirtualService[] = [];
+  const names = new Map<string, number>();
+  const endpoints = new Map<string, string>();
+  raw.services.forEach((svc, i) => {
+    const at = `services[${i}]`;
+    const firstName = names.get(svc.name);
+    if (firstName !== undefined)
+      issues.push({
+        path: `${at}.name`,
+        message: `${show(svc.name)} is already the name of services[${firstName}]`,
+      });
+    else names.set(svc.name, i);
+    checkRouteAttributes(svc.announce, `${at}.announce`, issues);
+    const vs = parseService(raw, svc, at, issues);
+    if (!vs) return;
+    vs.services.forEach((s, j) => {
+      const key = s.key;
+      const id =
+        'fwmark' in key
+          ? `fwmark ${key.fwmark} (${key.family})`
+          : `${key.protocol} ${vs.vip}:${key.port}`;
+      const where = 'fwmark' in key ? `${at}.fwmark` : `${at}.ports[${j}]`;
+      const first = endpoints.get(id);
+      if (first !== undefined)
+        issues.push({ path: where, message: `${id} is already used by ${first}` });
+      else endpoints.set(id, where);
+    });
+    out.push(vs);
+  });
+  return out;
+}
+
+function parseService(
+  raw: RawConfig,
+  svc: RawService,
+  at: string,
+  issues: Issue[],
+): VirtualService | undefined {
+  const before = issues.length;
+  const vipAddr = parseAddress(svc.vip);
+  if (!vipAddr) return undefined;
+  const family: Family = vipAddr.family;
+  const vip = formatAddress(family, vipAddr.bytes);
+  const scheduler = svc.scheduler ?? raw.defaults.scheduler;
+  const forwarding = svc.forwarding ?? raw.defaults.forwarding;
+  const flagNames = svc.flags ?? raw.defaults.flags;
+
+  if ((svc.ports === undefined) === (svc.fwmark === undefined))
+    issues.push({
+      path: `${at}.ports`,
+      message: 'give either ports or fwmark (exactly one of them)',
+    });
+  flagNames.forEach((f, j) => {
+    const wants = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
+    if (wants && scheduler !== wants)
+      issues.push({
+        path: `${at}.flags[${j}]`,
+        message: `${f} only applies to the ${wants} scheduler, not ${scheduler}`,
+      });
+  });
+  if (svc.tunnel && forwarding !== 'tunnel')
+    issues.push({
+      path: `${at}.tunnel`,
+      message: `only applies with forwarding: tunnel, not ${forwarding}`,
+    });
+  const tunnel = {
+    type: svc.tunnel?.type ?? 'ipip',
+    port: svc.tunnel?.port ?? 0,
+    flags: svc.tunnel?.flags ?? [],
+  } as const;
+  if (tunnel.type === 'gue' && !tunnel.port)
+    issues.push({ path: `${at}.tunnel.port`, message: 'is required for gue tunnels' });
+
+  const flags: ServiceFlag[] = [...flagNames];
+  let timeout = 0;
+  let netmask: number | undefined;
+  if (svc.persistence) {
+    flags.unshift('persistent');
+    timeout = Math.max(1, Math.round(svc.persistence.timeout / 1000));
+    netmask = parseNetmask(svc.persistence.netmask, family, `${at}.persistence.netmask`, issues);
+  }
+  const services: ServiceConfig[] = [];
+  const common = {
+    scheduler,
+    flags,
+    timeout,
+    ...(netmask !== undefined && { netmask }),
+    pe: svc.persistence?.engine,
+  };
+  for (const p of svc.ports ?? [])
+    services.push(
+      ipvsService({ key: { family, protocol: p.protocol, address: vip, port: p.port }, ...common }),
+    );
+  if (svc.fwmark !== undefined)
+    services.push(ipvsService({ key: { family, fwmark: svc.fwmark }, ...common }));
+
+  const reals = parseReals(raw, svc, family, forwarding, at, issues);
+  const announce = parseAnnounce(raw, svc, vip, family, svc.reals.length, at, issues);
+  if (issues.length > before || !announce) return undefined;
+  return { name: svc.name, vip, family, services, forwarding, tunnel, reals, announce };
+}
+
+function parseReals(
+  raw: RawConfig,
+  svc: RawService,
+  family: Family,
+  forwarding: string,
+  at: string,
+  issues: Issue[],
+): RealServer[] {
+  const reals: RealServer[] = [];
+  const seen = new Map<string, number>();
+  const onlyPort = svc.ports?.length === 1 ? svc.ports[0]?.port : undefined;
+  svc.reals.forEach((r, j) => {
+    const rat = `${at}.reals[${j}]`;
+    const addr = parseAddress(r.address);
+    if (!addr) return;
+    const address = formatAddress(addr.family, addr.bytes);
+    if (addr.family !== family && forwarding !== 'tunnel')
+      issues.push({
+        path: `${rat}.address`,
+        message: `${show(r.address)} is not of the VIP's address family (only tunnels may cross families)`,
+      });
+    if (r.port !== undefined && svc.ports && svc.ports.length > 1)
+      issues.push({
+        path: `${rat}.port`,
+        message:
+          'cannot be set when the service has several ports (each port goes to the same port)',
+      });
+    if (
+      r.port !== undefined &&
+      forwarding !== 'nat' &&
+      onlyPort !== undefined &&
+      r.port !== onlyPort
+    )
+      issues.push({
+        path: `${rat}.port`,
+        message: `${r.port} differs from the service port ${onlyPort}; only NAT can change the port`,
+      });
+    if (r.lower_threshold > 0 && r.upper_threshold > 0 && r.lower_threshold > r.upper_threshold)
+      issues.push({
+        path: `${rat}.lower_threshold`,
+        message: `${r.lower_threshold} is above upper_threshold ${r.upper_threshold}`,
+      });
+    const port = r.port ?? 0;
+    const id = `${address}:${port}`;
+    const first = seen.get(id);
+    if (first !== undefined)
+      issues.push({
+        path: `${rat}.address`,
+        message: `${address}${port ? `:${port}` : ''} is already ${at}.reals[${first}]`,
+      });
+    else seen.set(id, j);
+
+    const checkInput = mergeChecks(raw.defaults.check, svc.check, r.check);
+    const given = checkInput ?? { type: 'tcp' };
+    const checkAt =
+      r.check !== undefined
+        ? `${rat}.check`
+        : svc.check !== undefined
+          ? `${at}.check`
+          : 'defaults.check';
+    const checkPort = r.port ?? onlyPort;
+    if (checkInput === undefined && checkPort === undefined) {
+      const issue = {
+        path: `${at}.check`,
+        message: 'is required: without a port (fwmark service) there is no default TCP check',
+      };
+      if (!issues.some((i) => i.path === issue.path)) issues.push(issue);
+      return;
+    }
+    const parsed = parseCheck(given, { address, port: checkPort }, checkAt);
+    if (parsed.issues) {
+      // A check shared by every real server would report the same problem for each.
+      for (const issue of parsed.issues)
+        if (!issues.some((i) => i.path === issue.path && i.message === issue.message))
+          issues.push(issue);
+      return;
+    }
+    reals.push({
+      address,
+      family: addr.family,
+      port,
+      weight: r.weight,
+      upperThreshold: r.upper_threshold,
+      lowerThreshold: r.lower_threshold,
+      check: parsed.spec,
+    });
+  });
+  // Canonical order: by family, address bytes, then port.
+  return reals.sort(compareReals);
+}
+
+function parseAnnounce(
+  raw: RawConfig,
+  svc: RawService,
+  vip: string,
+  family: Family,
+  realCount: number,
+  at: string,
+  issues: Issue[],
+): AnnouncePolicy | undefined {
+  const a = svc.announce ?? {};
+  const minPath =
+    svc.announce?.min_healthy !== undefined
+      ? `${at}.announce.min_healthy`
+      : 'defaults.announce.min_healthy';
+  const minHealthy = threshold(a.min_healthy ?? raw.defaults.announce.min_healthy);
+  const reannounceHealthy = threshold(
+    a.reannounce_healthy ??
+      raw.defaults.announce.reannounce_healthy ??
+      a.min_healthy ??
+      raw.defaults.announce.min_healthy,
+  );
+  if ('count' in minHealthy && minHealthy.count > realCount)
+    issues.push({
+      path: minPath,
+      message: `${minHealthy.count} healthy real servers can never be met: ${at} has ${realCount}`,
+    });
+  const reannounceSet =
+    a.reannounce_healthy !== undefined || raw.defaults.announce.reannounce_healthy !== undefined;
+  if (reannounceSet && 'count' in reannounceHealthy && reannounceHealthy.count > realCount)
+    issues.push({
+      path: `${at}.announce.reannounce_healthy`,
+      message: `${reannounceHealthy.count} healthy real servers can never be met: ${at} has ${realCount}`,
+    });
+  if (needed(reannounceHealthy, realCount) < needed(minHealthy, realCount))
+    issues.push({
+      path: `${at}.announce.reannounce_healthy`,
+      message: `must not be below min_healthy (${show(a.min_healthy ?? raw.defaults.announce.min_healthy)})`,
+    });
+  const own = pickRoute(a);
+  const base = { ...raw.bgp.announce, ...own };
+  const draining = {
+    ...base,
+    ...raw.bgp.draining,
+    communities: [...(base.communities ?? []), ...(raw.bgp.draining.communities ?? [])],
+  };
+  // Attribute syntax is checked where it is written (see checkRouteAttributes);
+  // what is left here is a next hop of the wrong family for this VIP.
+  const found: Issue[] = [];
+  const parsedRoute = parseAnnouncement(routeSpec(vip, family, raw.bgp.asn, base), '', found);
+  const parsedDraining = parseAnnouncement(
+    routeSpec(vip, family, raw.bgp.asn, draining),
+    '',
+    found,
+  );
+  for (const f of found) {
+    if (!f.path.startsWith('.nextHop')) continue;
+    const from =
+      own.next_hop !== undefined
+        ? `${at}.announce`
+        : raw.bgp.draining.next_hop !== undefined && !parsedDraining
+          ? 'bgp.draining'
+          : 'bgp.announce';
+    const issue = { path: `${from}.next_hop`, message: `${f.message} (the VIP ${vip} is)` };
+    if (!issues.some((i) => i.path === issue.path && i.message === issue.message))
+      issues.push(issue);
+  }
+  if (!parsedRoute || !parsedDraining) return undefined;
+  return { minHealthy, reannounceHealthy, route: parsedRoute, drainingRoute: parsedDraining };
+}
+
+/** Communities, large communities and the next hop's form, where they are written. */
+function checkRouteAttributes(
+  a: RouteAttributesInput | undefined,
+  at: string,
+  issues: Issue[],
+): void {
+  if (!a) return;
+  const found: Issue[] = [];
+  parseAnnouncement(
+    {
+      prefix:
+        a.next_hop !== undefined && parseAddress(a.next_hop)?.family === 'ipv6' ? '::1' : '0.0.0.1',
+      communities: a.communities ?? [],
+      largeCommunities: a.large_communities ?? [],
+      ...(a.next_hop !== undefined && { nextHop: a.next_hop }),
+    },
+    '',
+    found,
+  );
+  const names: Record<string, string> = {
+    largeCommunities: 'large_communities',
+    nextHop: 'next_hop',
+  };
+  for (const f of found)
+    issues.push({
+      path: at + f.path.replace(/^\.(\w+)/, (_m, k: string) => `.${names[k] ?? k}`),
+      message: f.message,
+    });
+}
+
+/** Real servers needed for a threshold. */
+export function needed(t: Threshold, total: number): number {
+  return 'count' in t ? t.count : Math.ceil((t.percent / 100) * total);
+}
+
+function threshold(v: number | string): Threshold {
+  return typeof v === 'number' ? { count: v } : { percent: Number(v.slice(0, -1)) };
+}
+
+function pickRoute(a: RouteAttributesInput): RouteAttributesInput {
+  const out: RouteAttributesInput = {};
+  for (const k of [
+    'next_hop',
+    'origin',
+    'med',
+    'local_pref',
+    'communities',
+    'large_communities',
+    'prepend',
+  ] as const) {
+    if (a[k] !== undefined) (out as Record<string, unknown>)[k] = a[k];
+  }
+  return out;
+}
+
+function routeSpec(
+  vip: string,
+  family: Family,
+  asn: number,
+  a: RouteAttributesInput,
+): AnnouncementSpec {
+  return {
+    prefix: `${vip}/${family === 'ipv4' ? 32 : 128}`,
+    ...(a.next_hop !== undefined && { nextHop: a.next_hop }),
+    ...(a.origin !== undefined && { origin: a.origin }),
+    ...(a.med !== undefined && { med: a.med }),
+    ...(a.local_pref !== undefined && { localPref: a.local_pref }),
+    communities: a.communities ?? [],
+    largeCommunities: a.large_communities ?? [],
+    asPath: Array.from({ length: a.prepend ?? 0 }, () => asn),
+  };
+}
+
+/**
+ * Checks inherit field by field: defaults.check, then the service's, then the
+ * real server's. A level that names a different type starts afresh.
+ */
+function mergeChecks(...levels: unknown[]): unknown {
+  let merged: Record<string, unknown> | undefined;
+  for (const level of levels) {
+    if (level === undefined) continue;
+    if (typeof level !== 'object' || level === null || Array.isArray(level)) return level;
+    const l = level as Record<string, unknown>;
+    merged =
+      merged && (l.type === undefined || l.type === merged.type) ? { ...merged, ...l } : { ...l };
+  }
+  // Undefined when no level has one: the caller defaults to a TCP connect.
+  return merged;
+}
+
+function parseNetmask(
+  v: number | string | undefined,
+  family: Family,
+  path: string,
+  issues: Issue[],
+): number | undefined {
+  if (v === undefined) return undefined;
+  if (family === 'ipv6') {
+    if (typeof v === 'number' && v >= 1 && v <= 128) return v;
+    issues.push({ path, message: `${show(v)} is not an IPv6 prefix length (1..128)` });
+    return undefined;
+  }
+  if (typeof v === 'number') {
+    if (v >= 1 && v <= 32) return ipv4PrefixMask(v);
+    issues.push({ path, message: `${show(v)} is not an IPv4 prefix length (1..32)` });
+    return undefined;
+  }
+  const addr = parseAddress(v);
+  const mask = addr?.family === 'ipv4' ? Buffer.from(addr.bytes).readUInt32BE(0) : undefined;
+  // Contiguous ones, then zeros: ~mask + 1 is a power of two.
+  if (mask === undefined || mask === 0 || ((~mask >>> 0) & ((~mask >>> 0) + 1)) !== 0) {
+    issues.push({
+      path,
+      message: `${show(v)} is not an IPv4 netmask (e.g. "255.255.255.0" or 24)`,
+    });
+    return undefined;
+  }
+  return mask;
+}
+
+function canonical(text: string): string {
+  const a = parseAddress(text);
+  return a ? formatAddress(a.family, a.bytes) : text;
+}
+
+function compareReals(a: RealServer, b: RealServer): number {
+  if (a.family !== b.family) return a.family === 'ipv4' ? -1 : 1;
+  const x = parseAddress(a.address)?.bytes ?? new Uint8Array();
+  const y = parseAddress(b.address)?.bytes ?? new Uint8Array();
+  for (let i = 0; i < x.length; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a.port - b.port;
+}
+
+function deepFreeze<T>(value: T): T {
+  // Byte buffers cannot be frozen, and a frozen RegExp could not keep its lastIndex.
+  if (ArrayBuffer.isView(value) || value instanceof RegExp) return value;
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

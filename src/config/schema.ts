@@ -1,0 +1,234 @@
+/**
+ * The structure of anycastd's YAML configuration, as zod schemas: field
+ * names, types, ranges and defaults. Checks are kept as raw input here and
+ * parsed by the health module (src/health/spec.ts) once defaults are merged;
+ * rules that span fields (duplicates, thresholds that cannot be met) live in
+ * ./validate.ts. Unknown fields are errors everywhere: a typo must not pass
+ * silently.
+ */
+import { z } from 'zod';
+import { SCHEDULERS } from '../ipvs/model.js';
+import { parseAddress } from '../model/address.js';
+import { duration } from './duration.js';
+import { show } from './issues.js';
+
+const address = z.string().refine((s) => parseAddress(s) !== undefined, {
+  error: (iss) => `${show(iss.input)} is not an IP address`,
+});
+const ipv4 = z.string().refine((s) => parseAddress(s)?.family === 'ipv4', {
+  error: (iss) => `${show(iss.input)} is not an IPv4 address`,
+});
+const port = z.number().int().min(1).max(65535);
+const asn = z
+  .number()
+  .int()
+  .min(1)
+  .max(4294967295)
+  .refine((n) => n !== 23456, { error: '23456 (AS_TRANS) is not a usable ASN' });
+const uint32 = z.number().int().min(0).max(4294967295);
+const seconds = (min: number, max: number) => duration(min * 1000, max * 1000);
+/** A count of real servers, or a share of them written "50%". */
+const healthyThreshold = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^(100|[1-9]?\d)(\.\d+)?%$/, { error: 'must be a number or a percentage like "50%"' }),
+]);
+
+/** BGP attributes of an announcement; every level (bgp, service, draining) takes the same. */
+const routeAttributes = {
+  next_hop: z.string().optional(),
+  origin: z.enum(['igp', 'egp', 'incomplete']).optional(),
+  med: uint32.optional(),
+  local_pref: uint32.optional(),
+  communities: z.array(z.string()).optional(),
+  large_communities: z.array(z.string()).optional(),
+  /** How many times to put our own ASN in front of the path (backup directors). */
+  prepend: z.number().int().min(0).max(16).optional(),
+};
+const routeAttributesSchema = z.object(routeAttributes).strict();
+
+const peerSchema = z
+  .object({
+    address,
+    asn,
+    local_address: address.optional(),
+    port: port.optional(),
+    hold_time: seconds(0, 65535).default(9000),
+    keepalive: seconds(1, 21845).optional(),
+    connect_retry: seconds(1, 3600).default(5000),
+    passive: z.boolean().default(false),
+    password: z.string().min(1).optional(),
+    multihop_ttl: z.number().int().min(2).max(255).optional(),
+    families: z
+      .array(z.enum(['ipv4', 'ipv6']))
+      .min(1)
+      .optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const sidecarSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      mode: z.literal('spawn'),
+      state_dir: z.string().min(1).default('/run/anycastd/gobgp'),
+      binary: z.string().min(1).default('gobgpd'),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('external'),
+      address: z.string().min(1),
+      guard: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+
+const bgpSchema = z
+  .object({
+    asn,
+    router_id: ipv4.optional(),
+    listen_port: z.union([port, z.literal(-1)]).default(179),
+    listen_addresses: z.array(address).default([]),
+    restart_time: seconds(0, 4095).default(30_000),
+    sidecar: sidecarSchema.default({
+      mode: 'spawn',
+      state_dir: '/run/anycastd/gobgp',
+      binary: 'gobgpd',
+    }),
+    peers: z.array(peerSchema).min(1),
+    announce: routeAttributesSchema.default({}),
+    /** Attributes while the director or a VIP drains, on top of `announce`. */
+    draining: routeAttributesSchema.default({ communities: ['graceful-shutdown'] }),
+    shutdown: z
+      .object({
+        /** How long routes stay announced with the draining attributes before withdrawal. */
+        drain_time: seconds(0, 3600).default(0),
+      })
+      .strict()
+      .default({ drain_time: 0 }),
+  })
+  .strict();
+
+const persistenceSchema = z
+  .object({
+    timeout: seconds(1, 86400 * 31).default(360_000),
+    /** IPv4: a mask ("255.255.255.0") or a prefix length; IPv6: a prefix length. */
+    netmask: z.union([z.number().int().min(1).max(128), z.string()]).optional(),
+    engine: z.enum(['sip']).optional(),
+  })
+  .strict();
+
+const tunnelSchema = z
+  .object({
+    type: z.enum(['ipip', 'gue', 'gre']).default('ipip'),
+    port: port.optional(),
+    flags: z.array(z.enum(['csum', 'remcsum'])).default([]),
+  })
+  .strict();
+
+const realSchema = z
+  .object({
+    address,
+    port: port.optional(),
+    weight: z.number().int().min(0).max(65535).default(1),
+    upper_threshold: z.number().int().min(0).max(2147483647).default(0),
+    lower_threshold: z.number().int().min(0).max(2147483647).default(0),
+    check: z.unknown().optional(),
+  })
+  .strict();
+
+const portSchema = z
+  .object({
+    port,
+    protocol: z.enum(['tcp', 'udp', 'sctp']).default('tcp'),
+  })
+  .strict();
+
+const announcePolicy = z
+  .object({
+    /** Healthy real servers needed for the VIP to be announced. */
+    min_healthy: healthyThreshold.optional(),
+    /** Healthy real servers needed to announce again after a withdrawal (≥ min_healthy). */
+    reannounce_healthy: healthyThreshold.optional(),
+    ...routeAttributes,
+  })
+  .strict();
+
+const serviceSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+      error: 'must be 1..63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    }),
+    vip: address,
+    ports: z.array(portSchema).min(1).optional(),
+    fwmark: z.number().int().min(1).max(4294967295).optional(),
+    forwarding: z.enum(['dr', 'nat', 'tunnel']).optional(),
+    tunnel: tunnelSchema.optional(),
+    scheduler: z.enum(SCHEDULERS).optional(),
+    flags: z
+      .array(z.enum(['one-packet', 'sh-fallback', 'sh-port', 'mh-fallback', 'mh-port']))
+      .optional(),
+    persistence: persistenceSchema.optional(),
+    reals: z.array(realSchema).min(1),
+    check: z.unknown().optional(),
+    announce: announcePolicy.optional(),
+  })
+  .strict();
+
+const defaultsSchema = z
+  .object({
+    scheduler: z.enum(SCHEDULERS).default('wlc'),
+    forwarding: z.enum(['dr', 'nat', 'tunnel']).default('dr'),
+    flags: z
+      .array(z.enum(['one-packet', 'sh-fallback', 'sh-port', 'mh-fallback', 'mh-port']))
+      .default([]),
+    check: z.unknown().optional(),
+    announce: z
+      .object({
+        min_healthy: healthyThreshold.default(1),
+        reannounce_healthy: healthyThreshold.optional(),
+      })
+      .strict()
+      .default({ min_healthy: 1 }),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    director: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+          error: 'must be 1..63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+        }),
+        router_id: ipv4,
+      })
+      .strict(),
+    api: z
+      .object({
+        /** unix:///path (default) or address:port on loopback. */
+        listen: z.string().min(1).default('unix:///run/anycastd/api.sock'),
+        /** File holding a bearer token that changes (drain, reload) must present. */
+        token_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ listen: 'unix:///run/anycastd/api.sock' }),
+    resync_interval: seconds(1, 3600).default(5000),
+    bgp: bgpSchema,
+    defaults: defaultsSchema.default({
+      scheduler: 'wlc',
+      forwarding: 'dr',
+      flags: [],
+      announce: { min_healthy: 1 },
+    }),
+    services: z.array(serviceSchema).min(1),
+  })
+  .strict();
+
+/** The document after structural parsing (defaults filled in, durations in ms). */
+export type RawConfig = z.output<typeof configSchema>;
+export type RawService = RawConfig['services'][number];
+export type RawReal = RawService['reals'][number];
+export type RawPeer = RawConfig['bgp']['peers'][number];
+export type RouteAttributesInput = z.output<typeof routeAttributesSchema>;
