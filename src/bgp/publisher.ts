@@ -46,6 +46,8 @@ export interface PublisherStatus {
   sidecar: SidecarState;
   /** The last error talking to GoBGP, cleared by the next success. */
   lastError: string | undefined;
+  /** No set of routes given yet: GoBGP is left as found, neighbours not added. */
+  waitingForFirstSet: boolean;
   /** Times a connection to GoBGP was (re-)established and resynced. */
   connections: number;
   desired: number;
@@ -66,7 +68,13 @@ export interface DrainOptions {
 }
 
 export class BgpPublisher {
-  private desired = new Map<string, Announcement>();
+  /**
+   * Undefined until the first setAnnouncements: until then GoBGP's routes
+   * are left as found and no neighbour is added (a restarted daemon still
+   * warming up must not withdraw what routers are forwarding on).
+   */
+  private desired: Map<string, Announcement> | undefined;
+  private peersReady = false;
   private held = new Map<string, HeldRoute>();
   private readonly peerState = new Map<string, PeerStatus>();
   private state: SidecarState = 'connecting';
@@ -128,7 +136,8 @@ export class BgpPublisher {
       sidecar: this.state,
       lastError: this.lastError,
       connections: this.connections,
-      desired: this.desired.size,
+      desired: this.desired?.size ?? 0,
+      waitingForFirstSet: this.desired === undefined,
       announced: this.held.size,
       lastSync: this.lastSync,
       peers: [...this.peerState.values()].sort((a, b) => a.address.localeCompare(b.address)),
@@ -156,8 +165,11 @@ export class BgpPublisher {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     if (opts.withdraw && this.state === 'up') {
       try {
-        if (opts.drain && this.desired.size > 0) await this.drain(opts.drain, timeoutMs);
+        if (opts.drain && this.desired && this.desired.size > 0)
+          await this.drain(opts.drain, timeoutMs);
         this.desired = new Map();
+        // Leaving: no neighbour is added now that was not there already.
+        this.peersReady = true;
         this.kick();
         await this.synced(timeoutMs);
         await this.waitAdvertisedZero(timeoutMs);
@@ -182,7 +194,7 @@ export class BgpPublisher {
   private async drain(drain: DrainOptions, timeoutMs: number): Promise<void> {
     const extra = drain.gracefulShutdownCommunity ? [formatCommunity(GRACEFUL_SHUTDOWN)] : [];
     const drained = new Map<string, Announcement>();
-    for (const [prefix, a] of this.desired) {
+    for (const [prefix, a] of this.desired ?? []) {
       drained.set(prefix, {
         ...a,
         med: drain.med ?? a.med,
@@ -218,7 +230,13 @@ export class BgpPublisher {
   }
 
   private isSynced(): boolean {
-    return this.state === 'up' && !this.dirty && planRoutes(this.desired, this.held).length === 0;
+    return (
+      this.state === 'up' &&
+      !this.dirty &&
+      this.desired !== undefined &&
+      this.peersReady &&
+      planRoutes(this.desired, this.held).length === 0
+    );
   }
 
   private kick(): void {
@@ -247,6 +265,10 @@ export class BgpPublisher {
         if (this.dirty) {
           this.dirty = false;
           await this.sync();
+          if (!this.peersReady && this.desired) {
+            await this.syncPeers();
+            this.peersReady = true;
+          }
           this.notifyIfSynced();
           continue;
         }
@@ -292,8 +314,12 @@ export class BgpPublisher {
     const adopted = this.held.size;
     this.state = 'up';
     this.dirty = false;
-    await this.sync();
-    await this.syncPeers();
+    this.peersReady = false;
+    if (this.desired) {
+      await this.sync();
+      await this.syncPeers();
+      this.peersReady = true;
+    }
     this.watch();
     this.connections++;
     this.lastError = undefined;
@@ -331,6 +357,7 @@ export class BgpPublisher {
   }
 
   private async sync(): Promise<void> {
+    if (!this.desired) return;
     const ops = planRoutes(this.desired, this.held);
     if (ops.length === 0) return;
     const started = performance.now();
@@ -441,7 +468,9 @@ export class BgpPublisher {
     try {
       const actual = await this.readRib();
       const drift =
-        planRoutes(this.desired, actual).length - planRoutes(this.desired, this.held).length;
+        this.desired === undefined
+          ? 0
+          : planRoutes(this.desired, actual).length - planRoutes(this.desired, this.held).length;
       if (drift !== 0) {
         this.log.warn(
           { event: 'route_drift', changes: drift },

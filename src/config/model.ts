@@ -92,3 +92,8 @@ export function destinationFor(
     tunnelFlags: vs.tunnel.flags,
   };
 }
+
+/** Real servers needed for a threshold. */
+export function needed(t: Threshold, total: number): number {
+  return 'count' in t ? t.count : Math.ceil((t.percent / 100) * total);
+}

@@ -6,7 +6,7 @@
  * listed twice, thresholds that can never be met, flags that do not fit the
  * scheduler. Nothing is returned unless everything is right.
  */
-import { type AnnouncementSpec, parseAnnouncement } from '../bgp/announcement.js';
+import { type AnnouncementSpec, parseAnnouncement, sameAnnouncement } from '../bgp/announcement.js';
 import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/settings.js';
 import type { SidecarMode } from '../bgp/speaker.js';
 import { parseCheck } from '../health/spec.js';
@@ -14,7 +14,14 @@ import type { Family, ServiceConfig, ServiceFlag } from '../ipvs/model.js';
 import { service as ipvsService } from '../ipvs/validate.js';
 import { ipv4PrefixMask, parseAddress, formatAddress } from '../model/address.js';
 import { type Issue, InvalidInputError, fromZod, show } from './issues.js';
-import type { AnnouncePolicy, Config, RealServer, Threshold, VirtualService } from './model.js';
+import {
+  type AnnouncePolicy,
+  type Config,
+  type RealServer,
+  type Threshold,
+  type VirtualService,
+  needed,
+} from './model.js';
 import {
   type RawConfig,
   type RawService,
@@ -127,6 +134,12 @@ function parseServices(raw: RawConfig, issues: Issue[]): VirtualService[] {
         issues.push({ path: where, message: `${id} is already used by ${first}` });
       else endpoints.set(id, where);
     });
+    const sameVip = out.find((o) => o.vip === vs.vip);
+    if (sameVip && !sameAnnouncement(sameVip.announce.route, vs.announce.route))
+      issues.push({
+        path: `${at}.announce`,
+        message: `route attributes differ from service ${show(sameVip.name)}, which has the same VIP ${vs.vip} (one VIP is one route)`,
+      });
     out.push(vs);
   });
   return out;
@@ -391,11 +404,6 @@ function checkRouteAttributes(
       path: at + f.path.replace(/^\.(\w+)/, (_m, k: string) => `.${names[k] ?? k}`),
       message: f.message,
     });
-}
-
-/** Real servers needed for a threshold. */
-export function needed(t: Threshold, total: number): number {
-  return 'count' in t ? t.count : Math.ceil((t.percent / 100) * total);
 }
 
 function threshold(v: number | string): Threshold {

@@ -187,7 +187,7 @@ export async function buildFabric(
 export interface DirectorOptions {
   /** Graceful-restart time announced to the router (seconds). */
   restartTime?: number;
-  announce?: AnnouncementSpec[];
+  announce?: AnnouncementSpec[] | undefined;
   holdTime?: number;
   /** Drive a gobgpd someone else runs at this address instead of spawning one. */
   external?: string;

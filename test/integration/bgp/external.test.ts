@@ -118,8 +118,13 @@ describe('BGP: the sidecar guard (external mode)', () => {
     // Restart within the dead time: the route never moves.
     const watch = router.monitor({ [VIP4]: [l1.director4] });
     await first.crash();
-    const second = await Director.start(l1, opts);
-    await until(second, (s) => s.sidecar === 'up');
+    // Started without a set of routes yet (a daemon warming up): GoBGP is left as found.
+    const second = await Director.start(l1, { ...opts, announce: undefined });
+    const waiting = await until(second, (s) => s.sidecar === 'up');
+    expect(waiting.waitingForFirstSet).toBe(true);
+    expect(waiting.announced).toBe(1);
+    await new Promise((r) => setTimeout(r, 2500));
+    await second.announce([{ prefix: '10.99.0.1' }]);
     await new Promise((r) => setTimeout(r, (deadTime + 1) * 1000));
     expect(await watch.stop()).toEqual([]);
     expect(guard.output()).not.toContain('routes_withdrawn_controller_dead');

@@ -173,6 +173,19 @@ describe('parseConfig', () => {
       ['bgp.peers[1].address: 192.0.2.1 is listed twice'],
     ],
     [
+      'two services of one VIP with different route attributes',
+      (d) =>
+        d.services.push({
+          ...structuredClone(d.services[0]),
+          name: 'web-tls',
+          ports: [{ port: 443 }],
+          announce: { med: 5 },
+        } as never),
+      [
+        'services[1].announce: route attributes differ from service "web", which has the same VIP 198.51.100.10 (one VIP is one route)',
+      ],
+    ],
+    [
       'a fwmark service with no check to default to',
       (d) => {
         const s = d.services[0] as Record<string, unknown>;

@@ -1,0 +1,75 @@
+/**
+ * From real-server health to the routes this director should announce,
+ * pure. VIPs are what routes are about, and one VIP may front several
+ * services (web on 80/443, DNS on 53): a VIP is announced only when every
+ * service behind it meets its threshold (see announce-gate.ts).
+ */
+import type { AnnouncementSpec, Announcement } from '../bgp/announcement.js';
+import type { VirtualService } from '../config/model.js';
+import type { GateInputs, GateState } from './announce-gate.js';
+import { type Drains, type RealHealth, realKey } from './health-view.js';
+
+/** Services by VIP, in configuration order. */
+export function vipGroups(services: readonly VirtualService[]): Map<string, VirtualService[]> {
+  const groups = new Map<string, VirtualService[]>();
+  for (const vs of services) {
+    const g = groups.get(vs.vip);
+    if (g) g.push(vs);
+    else groups.set(vs.vip, [vs]);
+  }
+  return groups;
+}
+
+/** What the gate needs to know about one VIP. A drained real server is not healthy. */
+export function gateInputs(
+  group: readonly VirtualService[],
+  health: ReadonlyMap<string, RealHealth>,
+  drains: Drains,
+  ipvsOk: boolean,
+): GateInputs {
+  const vip = group[0]?.vip ?? '';
+  return {
+    ipvsOk,
+    drained: drains.director || drains.vips.has(vip),
+    services: group.map((vs) => ({
+      name: vs.name,
+      total: vs.reals.length,
+      healthy: vs.reals.filter(
+        (r) =>
+          health.get(realKey(vs, r))?.state === 'up' &&
+          !drains.reals.has(r.address) &&
+          r.weight > 0,
+      ).length,
+      minHealthy: vs.announce.minHealthy,
+      reannounceHealthy: vs.announce.reannounceHealthy,
+    })),
+  };
+}
+
+/** The announcements for the gate's decisions (the first service of a VIP carries its route). */
+export function desiredRoutes(
+  groups: ReadonlyMap<string, readonly VirtualService[]>,
+  states: ReadonlyMap<string, GateState>,
+): AnnouncementSpec[] {
+  const out: AnnouncementSpec[] = [];
+  for (const [vip, group] of groups) {
+    const state = states.get(vip);
+    const first = group[0];
+    if (!state || !first || state.route === 'withdraw') continue;
+    out.push(toSpec(state.route === 'drain' ? first.announce.drainingRoute : first.announce.route));
+  }
+  return out;
+}
+
+export function toSpec(a: Announcement): AnnouncementSpec {
+  return {
+    prefix: a.prefix,
+    nextHop: a.nextHop === '0.0.0.0' || a.nextHop === '::' ? 'self' : a.nextHop,
+    origin: a.origin,
+    ...(a.med !== undefined && { med: a.med }),
+    ...(a.localPref !== undefined && { localPref: a.localPref }),
+    communities: a.communities,
+    largeCommunities: a.largeCommunities,
+    asPath: a.asPath,
+  };
+}
