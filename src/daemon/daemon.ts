@@ -1,0 +1,438 @@
+/**
+ * The director daemon's single writer. Health changes, reloads, drains,
+ * timers and the periodic resync only mark it dirty; one loop then reads the
+ * kernel back, plans, and applies, in the order the invariants ask for:
+ * withdrawn routes first, then the IPVS table, then new announcements (a VIP
+ * is only announced once its service and healthy destinations exist).
+ *
+ * Start-up adopts what it finds: the kernel keeps its weights until checks
+ * have verdicts, and no routes are set until warm-up ends (every check has a
+ * verdict, or the warm-up limit passed), so a restart changes nothing that
+ * was right.
+ */
+import type { AnnouncementSpec } from '../bgp/announcement.js';
+import type { DrainOptions } from '../bgp/publisher.js';
+import type { BgpStatus } from '../bgp/speaker.js';
+import type { Config, VirtualService } from '../config/model.js';
+import type { HealthEvent } from '../health/engine.js';
+import type { CheckSpec } from '../health/spec.js';
+import type { ServiceKey, ServiceWithDestinations } from '../ipvs/model.js';
+import { serviceKeyString } from '../ipvs/model.js';
+import type { OpResult } from '../ipvs/client.js';
+import type { IpvsOp } from '../ipvs/ops.js';
+import { describeOp } from '../ipvs/ops.js';
+import type { Logger } from '../log.js';
+import { DEFAULT_GATE, type GateParams, type GateState, stepGate } from './announce-gate.js';
+import { desiredIpvs } from './desired-ipvs.js';
+import { desiredRoutes, gateInputs, vipGroups } from './desired-routes.js';
+import { type Drains, NO_DRAINS, type RealHealth, realKey } from './health-view.js';
+import { planIpvs } from './plan-ipvs.js';
+
+/** The kernel side, as the daemon uses it (IpvsClient in production). */
+export interface IpvsPort {
+  dump(): Promise<ServiceWithDestinations[]>;
+  apply(ops: readonly IpvsOp[]): Promise<OpResult[]>;
+  close(): void;
+}
+
+/** The routing side (the BGP module in production). */
+export interface RoutesPort {
+  start(): Promise<void>;
+  setAnnouncements(specs: readonly AnnouncementSpec[]): void;
+  synced(timeoutMs?: number): Promise<void>;
+  status(): BgpStatus;
+  stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void>;
+}
+
+/** The health side (the HealthEngine in production). */
+export interface HealthPort {
+  update(checks: Iterable<readonly [string, CheckSpec]>): void;
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  openIpvs: () => Promise<IpvsPort>;
+  routes: RoutesPort;
+  /** Builds the health engine, wired to the daemon's event handler. */
+  health: (onEvent: (e: HealthEvent) => void) => HealthPort;
+  gate?: Partial<GateParams>;
+  /** Longest warm-up before routes are set even with checks still unknown; 30 s. */
+  warmupMaxMs?: number;
+  now?: () => number;
+}
+
+export interface VipStatus {
+  vip: string;
+  route: GateState['route'] | 'warming-up';
+  reason: string;
+  since: string | undefined;
+  services: string[];
+}
+
+export interface RealStatus {
+  service: string;
+  address: string;
+  port: number;
+  state: RealHealth['state'];
+  reason: string | undefined;
+  since: string | undefined;
+  drained: boolean;
+}
+
+export interface DaemonStatus {
+  director: string;
+  warmingUp: boolean;
+  ipvs: { ok: boolean; error: string | undefined };
+  lastReconcile:
+    { at: string; ms: number; ops: number; failed: number; reasons: readonly string[] } | undefined;
+  vips: VipStatus[];
+  reals: RealStatus[];
+  bgp: BgpStatus;
+  drains: { director: boolean; vips: string[]; reals: string[] };
+}
+
+export class Daemon {
+  private config: Config;
+  private groups: Map<string, VirtualService[]>;
+  private readonly health = new Map<string, RealHealth>();
+  private readonly gates = new Map<string, GateState>();
+  private drains: Drains = NO_DRAINS;
+  private previouslyOwned: ServiceKey[] = [];
+  private ipvs: IpvsPort | undefined;
+  private ipvsError: string | undefined;
+  private engine: HealthPort | undefined;
+  private dirty = true;
+  private fullResync = true;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private warm = false;
+  private last: DaemonStatus['lastReconcile'];
+  private readonly gateParams: GateParams;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.config = options.config;
+    this.groups = vipGroups(this.config.services);
+    this.now = options.now ?? Date.now;
+    this.log = options.log;
+    this.gateParams = {
+      ...DEFAULT_GATE,
+      drainTimeMs: this.config.bgp.drainTimeMs,
+      ...options.gate,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.startedAt = this.now();
+    this.engine = this.options.health((e) => this.onHealth(e));
+    this.engine.update(this.checks());
+    await this.options.routes.start();
+    this.scheduleResync();
+    this.loop = this.run();
+    this.log.info(
+      { event: 'daemon_started', services: this.config.services.length, vips: this.groups.size },
+      'anycastd running',
+    );
+  }
+
+  /** Applies a new configuration as a diff; unchanged checks and routes are not touched. */
+  reload(config: Config): void {
+    const before = new Set(
+      config.services.flatMap((vs) => vs.services.map((s) => serviceKeyString(s.key))),
+    );
+    this.previouslyOwned = this.config.services
+      .flatMap((vs) => vs.services.map((s) => s.key))
+      .filter((k) => !before.has(serviceKeyString(k)));
+    if (JSON.stringify(config.bgp) !== JSON.stringify(this.config.bgp))
+      this.log.warn(
+        { event: 'bgp_settings_changed' },
+        'BGP speaker or neighbour settings changed: they apply at the next start of anycastd',
+      );
+    this.config = config;
+    this.groups = vipGroups(config.services);
+    for (const vip of [...this.gates.keys()]) if (!this.groups.has(vip)) this.gates.delete(vip);
+    const ids = new Set(config.services.flatMap((vs) => vs.reals.map((r) => realKey(vs, r))));
+    for (const id of [...this.health.keys()]) if (!ids.has(id)) this.health.delete(id);
+    this.engine?.update(this.checks());
+    this.log.info(
+      { event: 'config_reloaded', services: config.services.length },
+      'configuration reloaded',
+    );
+    this.kick(true);
+  }
+
+  setDrains(drains: Drains): void {
+    this.drains = drains;
+    this.kick();
+  }
+
+  get drainState(): Drains {
+    return this.drains;
+  }
+
+  /** Resolves once the loop has gone through a reconcile that started after this call. */
+  async settled(): Promise<void> {
+    const mark = this.last?.at;
+    while (!this.stopped && this.last?.at === mark) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  status(): DaemonStatus {
+    const reals: RealStatus[] = [];
+    for (const vs of this.config.services)
+      for (const r of vs.reals) {
+        const h = this.health.get(realKey(vs, r));
+        reals.push({
+          service: vs.name,
+          address: r.address,
+          port: r.port,
+          state: h?.state ?? 'unknown',
+          reason: h?.reason,
+          since: h?.since,
+          drained: this.drains.reals.has(r.address),
+        });
+      }
+    return {
+      director: this.config.director.name,
+      warmingUp: !this.warm,
+      ipvs: { ok: this.ipvsError === undefined, error: this.ipvsError },
+      lastReconcile: this.last,
+      vips: [...this.groups].map(([vip, group]) => {
+        const g = this.gates.get(vip);
+        return {
+          vip,
+          route: this.warm && g ? g.route : 'warming-up',
+          reason: this.warm && g ? g.reason : 'waiting for every check to have a verdict',
+          since: g ? new Date(g.since).toISOString() : undefined,
+          services: group.map((vs) => vs.name),
+        };
+      }),
+      reals,
+      bgp: this.options.routes.status(),
+      drains: {
+        director: this.drains.director,
+        vips: [...this.drains.vips],
+        reals: [...this.drains.reals],
+      },
+    };
+  }
+
+  /**
+   * Stops. `withdraw`: routes carry the draining attributes for the drain
+   * time, then are withdrawn; `restart`: routes stay (graceful restart keeps
+   * them at the routers until the next anycastd). IPVS is left as it is.
+   */
+  async stop(how: 'withdraw' | 'restart' = 'withdraw'): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.resyncTimer);
+    clearTimeout(this.wakeTimer);
+    this.wake?.();
+    await this.loop;
+    const drain: DrainOptions | undefined =
+      this.config.bgp.drainTimeMs > 0
+        ? { gracefulShutdownCommunity: true, durationMs: this.config.bgp.drainTimeMs }
+        : undefined;
+    await this.options.routes.stop(how, drain);
+    await this.engine?.stop();
+    this.ipvs?.close();
+    this.log.info({ event: 'daemon_stopped', how }, 'anycastd stopped');
+  }
+
+  private checks(): [string, CheckSpec][] {
+    return this.config.services.flatMap((vs) =>
+      vs.reals.map((r) => [realKey(vs, r), r.check] as [string, CheckSpec]),
+    );
+  }
+
+  private onHealth(e: HealthEvent): void {
+    const prev = this.health.get(e.id);
+    this.health.set(e.id, {
+      state: e.to,
+      weight: e.weight,
+      reason: e.reason,
+      since: new Date(this.now()).toISOString(),
+    });
+    if (prev?.state !== e.to)
+      this.log.info(
+        { event: 'real_state', real: e.id, from: e.from, to: e.to, reason: e.reason },
+        `${e.id} ${e.to}`,
+      );
+    this.kick();
+  }
+
+  private kick(full = false): void {
+    this.dirty = true;
+    if (full) this.fullResync = true;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private scheduleResync(): void {
+    this.resyncTimer = setTimeout(() => {
+      this.kick(true);
+      this.scheduleResync();
+    }, this.config.resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (!this.dirty) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      this.dirty = false;
+      const full = this.fullResync;
+      this.fullResync = false;
+      try {
+        await this.reconcile(full);
+      } catch (err) {
+        this.log.error(
+          { event: 'reconcile_failed', error: String(err) },
+          'reconcile failed; retrying',
+        );
+        await new Promise((r) => setTimeout(r, 1000));
+        this.dirty = true;
+      }
+    }
+  }
+
+  private warmedUp(now: number): boolean {
+    if (this.warm) return true;
+    const unknown = this.checks().some(
+      ([id]) => (this.health.get(id)?.state ?? 'unknown') === 'unknown',
+    );
+    if (!unknown || now - this.startedAt >= (this.options.warmupMaxMs ?? 30_000)) {
+      this.warm = true;
+      this.log.info(
+        { event: 'warmup_done', ms: now - this.startedAt, complete: !unknown },
+        'warm-up over',
+      );
+    }
+    return this.warm;
+  }
+
+  private async reconcile(full: boolean): Promise<void> {
+    const started = performance.now();
+    const now = this.now();
+    let actual: ServiceWithDestinations[] | undefined;
+    try {
+      this.ipvs ??= await this.options.openIpvs();
+      actual = await this.ipvs.dump();
+      if (this.ipvsError)
+        this.log.info({ event: 'ipvs_recovered' }, 'IPVS can be programmed again');
+      this.ipvsError = undefined;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.ipvsError !== message)
+        this.log.error(
+          { event: 'ipvs_unavailable', error: message },
+          'cannot program IPVS; withdrawing every route',
+        );
+      this.ipvsError = message;
+      this.ipvs?.close();
+      this.ipvs = undefined;
+    }
+    const ipvsOk = actual !== undefined;
+    const plan = ipvsOk
+      ? planIpvs(
+          desiredIpvs(this.config.services, this.health, this.drains),
+          actual ?? [],
+          this.previouslyOwned,
+        )
+      : { ops: [], reasons: [] };
+
+    const warm = this.warmedUp(now);
+    const announcedBefore = new Set(
+      [...this.gates].filter(([, g]) => g.route !== 'withdraw').map(([v]) => v),
+    );
+    if (warm) {
+      for (const [vip, group] of this.groups) {
+        const prev = this.gates.get(vip);
+        const next = stepGate(
+          prev,
+          gateInputs(group, this.health, this.drains, ipvsOk),
+          now,
+          this.gateParams,
+        );
+        if (prev?.route !== next.route || prev.reason !== next.reason)
+          this.log.info(
+            { event: 'vip_state', vip, route: next.route, was: prev?.route, reason: next.reason },
+            `${vip}: ${next.route} (${next.reason})`,
+          );
+        this.gates.set(vip, next);
+      }
+      // Withdrawals first: the route leaves before anything behind it changes.
+      const keep = new Map(
+        [...this.gates].filter(([v, g]) => g.route !== 'withdraw' && announcedBefore.has(v)),
+      );
+      if (keep.size < announcedBefore.size) {
+        this.options.routes.setAnnouncements(desiredRoutes(this.groups, keep));
+        await this.options.routes
+          .synced(2000)
+          .catch((err: unknown) =>
+            this.log.warn(
+              { event: 'routes_not_synced', error: String(err) },
+              'withdrawal not confirmed by GoBGP yet; going on',
+            ),
+          );
+      }
+    }
+
+    let failed = 0;
+    if (ipvsOk && plan.ops.length > 0 && this.ipvs) {
+      const results = await this.ipvs.apply(plan.ops);
+      results.forEach((r) => {
+        if (r.ok) return;
+        failed++;
+        this.log.error(
+          { event: 'ipvs_op_failed', op: describeOp(r.op), error: r.error.message },
+          `${describeOp(r.op)}: ${r.error.message}`,
+        );
+      });
+      this.log.info(
+        {
+          event: full ? 'ipvs_repaired' : 'ipvs_changed',
+          ops: plan.ops.length,
+          failed,
+          reasons: plan.reasons,
+        },
+        `IPVS: ${plan.ops.length} change${plan.ops.length === 1 ? '' : 's'}`,
+      );
+      this.previouslyOwned = [];
+    }
+
+    if (warm) this.options.routes.setAnnouncements(desiredRoutes(this.groups, this.gates));
+    this.scheduleWake(now);
+    this.last = {
+      at: new Date(now).toISOString(),
+      ms: Math.round(performance.now() - started),
+      ops: plan.ops.length,
+      failed,
+      reasons: plan.reasons,
+    };
+  }
+
+  /** A hold-down or drain that ends later needs a reconcile then, health or not. */
+  private scheduleWake(now: number): void {
+    clearTimeout(this.wakeTimer);
+    let next = Number.POSITIVE_INFINITY;
+    for (const g of this.gates.values()) {
+      if (g.holdUntil > now) next = Math.min(next, g.holdUntil);
+      if (g.drainingSince !== undefined)
+        next = Math.min(next, g.drainingSince + this.gateParams.drainTimeMs);
+    }
+    if (!this.warm) next = Math.min(next, this.startedAt + (this.options.warmupMaxMs ?? 30_000));
+    if (Number.isFinite(next)) {
+      this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, next - now) + 5);
+      this.wakeTimer.unref();
+    }
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The daemon's loop with in-memory fakes for the kernel, GoBGP and the
+ * health engine: what it changes, in which order, and what it leaves alone.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AnnouncementSpec } from '../../../src/bgp/announcement.js';
+import type { BgpStatus } from '../../../src/bgp/speaker.js';
+import type { Config } from '../../../src/config/model.js';
+import { parseConfigOrThrow } from '../../../src/config/parse.js';
+import { Daemon, type IpvsPort, type RoutesPort } from '../../../src/daemon/daemon.js';
+import type { HealthEvent } from '../../../src/health/engine.js';
+import { IpvsError } from '../../../src/ipvs/errors.js';
+import {
+  type ServiceWithDestinations,
+  ZERO_STATS,
+  destinationKeyString,
+  serviceKeyString,
+} from '../../../src/ipvs/model.js';
+import { type IpvsOp, describeOp } from '../../../src/ipvs/ops.js';
+import { createLogger } from '../../../src/log.js';
+
+const config: Config = parseConfigOrThrow({
+  director: { name: 'lb1', router_id: '192.0.2.11' },
+  bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
+  services: [
+    {
+      name: 'web',
+      vip: '198.51.100.10',
+      ports: [{ port: 80 }],
+      reals: [{ address: '10.1.0.1' }, { address: '10.1.0.2' }],
+      announce: { min_healthy: 2 },
+    },
+  ],
+});
+
+/** A kernel table in memory; `fail` makes every dump throw. */
+class FakeIpvs implements IpvsPort {
+  table = new Map<string, ServiceWithDestinations>();
+  fail = false;
+  constructor(private readonly events: string[]) {}
+  async dump() {
+    if (this.fail) throw new Error('IPVS: netlink family IPVS not found');
+    return [...this.table.values()].map((s) => ({ ...s, destinations: [...s.destinations] }));
+  }
+  async apply(ops: readonly IpvsOp[]) {
+    return ops.map((op) => {
+      this.events.push(
+        `ipvs ${describeOp(op)}${'destination' in op && 'weight' in op.destination ? ` w=${op.destination.weight}` : ''}`,
+      );
+      if (op.type === 'add-service')
+        this.table.set(serviceKeyString(op.service.key), {
+          ...op.service,
+          stats: ZERO_STATS,
+          destinations: [],
+        });
+      const svc =
+        op.type === 'add-destination' ||
+        op.type === 'edit-destination' ||
+        op.type === 'delete-destination'
+          ? this.table.get(serviceKeyString(op.service))
+          : undefined;
+      if (op.type === 'add-destination' || op.type === 'edit-destination') {
+        if (!svc)
+          return { op, ok: false as const, error: new IpvsError(2, describeOp(op), op.type) };
+        const d = {
+          ...op.destination,
+          activeConns: 0,
+          inactiveConns: 0,
+          persistentConns: 0,
+          stats: ZERO_STATS,
+        };
+        const rest = svc.destinations.filter(
+          (x) => destinationKeyString(x) !== destinationKeyString(d),
+        );
+        this.table.set(serviceKeyString(svc.key), { ...svc, destinations: [...rest, d] });
+      }
+      if (op.type === 'delete-destination' && svc)
+        this.table.set(serviceKeyString(svc.key), {
+          ...svc,
+          destinations: svc.destinations.filter(
+            (x) => destinationKeyString(x) !== destinationKeyString(op.destination),
+          ),
+        });
+      return { op, ok: true as const };
+    });
+  }
+  close() {}
+  weights(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.table.values()) for (const d of s.destinations) out[d.address] = d.weight;
+    return out;
+  }
+}
+
+class FakeRoutes implements RoutesPort {
+  current: AnnouncementSpec[] | undefined;
+  stopped: string | undefined;
+  constructor(private readonly events: string[]) {}
+  async start() {}
+  setAnnouncements(specs: readonly AnnouncementSpec[]) {
+    const text = specs.map((s) => s.prefix).join(',');
+    if (this.current?.map((s) => s.prefix).join(',') !== text) {
+      this.events.push(`routes [${text}]`);
+    }
+    this.current = [...specs];
+  }
+  async synced() {}
+  status() {
+    return {} as BgpStatus;
+  }
+  async stop(how: 'withdraw' | 'restart') {
+    this.stopped = how;
+  }
+}
+
+function setup(opts: { warmupMaxMs?: number } = {}) {
+  const events: string[] = [];
+  const ipvs = new FakeIpvs(events);
+  const routes = new FakeRoutes(events);
+  let emit: (e: HealthEvent) => void = () => {};
+  const daemon = new Daemon({
+    config,
+    log: createLogger({ level: 'silent' }),
+    openIpvs: async () => ipvs,
+    routes,
+    health: (onEvent) => {
+      emit = onEvent;
+      return { update: () => {}, stop: async () => {} };
+    },
+    gate: { holdDownMs: 0 },
+    warmupMaxMs: opts.warmupMaxMs ?? 60_000,
+  });
+  const health = async (address: string, to: 'up' | 'down') => {
+    emit({
+      id: `web ${address}:0`,
+      from: 'unknown',
+      to,
+      reason: to === 'up' ? 'ok' : 'connection refused',
+    });
+    await daemon.settled();
+  };
+  return { daemon, ipvs, routes, events, health };
+}
+
+describe('daemon loop', () => {
+  it('builds the table at weight 0, announces nothing during warm-up, then serves and announces', async () => {
+    const { daemon, ipvs, routes, events, health } = setup();
+    await daemon.start();
+    await daemon.settled();
+    expect(ipvs.weights()).toEqual({ '10.1.0.1': 0, '10.1.0.2': 0 });
+    expect(routes.current).toBeUndefined();
+    expect(daemon.status().vips[0]?.route).toBe('warming-up');
+    await health('10.1.0.1', 'up');
+    expect(routes.current).toBeUndefined();
+    await health('10.1.0.2', 'up');
+    expect(ipvs.weights()).toEqual({ '10.1.0.1': 1, '10.1.0.2': 1 });
+    expect(routes.current?.map((r) => r.prefix)).toEqual(['198.51.100.10/32']);
+    // Announced only after the destinations got their weight.
+    expect(events.slice(-3)).toEqual([
+      'ipvs edit destination 10.1.0.1:80 of TCP 198.51.100.10:80 w=1',
+      'ipvs edit destination 10.1.0.2:80 of TCP 198.51.100.10:80 w=1',
+      'routes [198.51.100.10/32]',
+    ]);
+    await daemon.stop();
+    expect(routes.stopped).toBe('withdraw');
+  });
+
+  it('withdraws the route before draining the real server that took the VIP below its threshold', async () => {
+    const { daemon, ipvs, events, health } = setup();
+    await daemon.start();
+    await health('10.1.0.1', 'up');
+    await health('10.1.0.2', 'up');
+    events.length = 0;
+    await health('10.1.0.2', 'down');
+    expect(events).toEqual([
+      'routes []',
+      'ipvs edit destination 10.1.0.2:80 of TCP 198.51.100.10:80 w=0',
+    ]);
+    expect(ipvs.weights()).toEqual({ '10.1.0.1': 1, '10.1.0.2': 0 });
+    expect(daemon.status().vips[0]).toMatchObject({
+      route: 'withdraw',
+      reason: 'web: 1 of 2 real servers healthy, needs 2',
+    });
+    await daemon.stop();
+  });
+
+  it('withdraws everything when IPVS cannot be read, and comes back with it', async () => {
+    const { daemon, ipvs, routes, health } = setup();
+    await daemon.start();
+    await health('10.1.0.1', 'up');
+    await health('10.1.0.2', 'up');
+    ipvs.fail = true;
+    daemon.setDrains(daemon.drainState);
+    await daemon.settled();
+    expect(routes.current).toEqual([]);
+    expect(daemon.status().ipvs.ok).toBe(false);
+    ipvs.fail = false;
+    daemon.setDrains(daemon.drainState);
+    await daemon.settled();
+    expect(routes.current?.length).toBe(1);
+    await daemon.stop();
+  });
+
+  it('repairs a real server deleted behind its back, and ends warm-up at its limit', async () => {
+    const { daemon, ipvs, routes } = setup({ warmupMaxMs: 50 });
+    await daemon.start();
+    await daemon.settled();
+    const [key, svc] = [...ipvs.table][0] ?? [];
+    if (!key || !svc) throw new Error('no service');
+    ipvs.table.set(key, { ...svc, destinations: svc.destinations.slice(1) });
+    await new Promise((r) => setTimeout(r, 80));
+    daemon.setDrains(daemon.drainState);
+    await daemon.settled();
+    expect(Object.keys(ipvs.weights()).sort()).toEqual(['10.1.0.1', '10.1.0.2']);
+    // Warm-up over with no verdicts: the VIP is not healthy, so nothing is announced.
+    expect(daemon.status().warmingUp).toBe(false);
+    expect(routes.current).toEqual([]);
+    await daemon.stop('restart');
+    expect(routes.stopped).toBe('restart');
+  });
+});
