@@ -57,7 +57,7 @@ export class Bgp {
         speaker: options.speaker,
         stateDir: options.sidecar.stateDir,
         binary: options.sidecar.binary,
-        log: log.child({ component: 'gobgpd' }),
+        log: log.child({ process: 'gobgpd' }),
       });
       this.address = this.sidecar.address;
     } else {

@@ -5,6 +5,9 @@ import { checkCommand } from './check.js';
 import { renderHelp } from './help.js';
 import { sidecarGuardCommand } from './sidecar-guard.js';
 import { ipvsCommand } from './ipvs/index.js';
+import { drainCommand, reloadCommand, undrainCommand } from './control.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
 import { versionCommand } from './version.js';
 
@@ -19,7 +22,18 @@ healthy director (ECMP).`,
   options: {
     version: { type: 'boolean', short: 'V', description: 'print the version and exit' },
   },
-  subcommands: [checkCommand, ipvsCommand, sidecarGuardCommand, validateCommand, versionCommand],
+  subcommands: [
+    checkCommand,
+    drainCommand,
+    ipvsCommand,
+    reloadCommand,
+    runCommand,
+    sidecarGuardCommand,
+    statusCommand,
+    undrainCommand,
+    validateCommand,
+    versionCommand,
+  ],
   async run(input, ctx) {
     if (input.options.version === true) {
       return (versionCommand.run as NonNullable<Command['run']>)(

@@ -62,6 +62,7 @@ export interface Config {
   readonly director: { readonly name: string; readonly routerId: string };
   readonly api: { readonly listen: string; readonly tokenFile: string | undefined };
   readonly resyncIntervalMs: number;
+  readonly stateFile: string;
   readonly bgp: {
     readonly speaker: SpeakerSettings;
     readonly peers: readonly PeerSettings[];

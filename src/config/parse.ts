@@ -9,6 +9,7 @@
 import { type AnnouncementSpec, parseAnnouncement, sameAnnouncement } from '../bgp/announcement.js';
 import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/settings.js';
 import type { SidecarMode } from '../bgp/speaker.js';
+import { parseListen } from '../api/listen.js';
 import { parseCheck } from '../health/spec.js';
 import type { Family, ServiceConfig, ServiceFlag } from '../ipvs/model.js';
 import { service as ipvsService } from '../ipvs/validate.js';
@@ -37,6 +38,11 @@ export function parseConfig(input: unknown): ParseResult {
   if (!r.success) return { issues: fromZod(r.error, input) };
   const raw = r.data;
   const issues: Issue[] = [];
+  if (!parseListen(raw.api.listen))
+    issues.push({
+      path: 'api.listen',
+      message: `${show(raw.api.listen)} is not unix:///absolute/path or host:port`,
+    });
   const bgp = parseBgp(raw, issues);
   const services = parseServices(raw, issues);
   if (issues.length > 0 || !bgp) return { issues };
@@ -45,6 +51,7 @@ export function parseConfig(input: unknown): ParseResult {
       director: { name: raw.director.name, routerId: raw.director.router_id },
       api: { listen: raw.api.listen, tokenFile: raw.api.token_file },
       resyncIntervalMs: raw.resync_interval,
+      stateFile: raw.state_file,
       bgp,
       services,
     }),

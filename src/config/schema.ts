@@ -215,6 +215,8 @@ export const configSchema = z
       .strict()
       .default({ listen: 'unix:///run/anycastd/api.sock' }),
     resync_interval: seconds(1, 3600).default(5000),
+    /** Where operator drains are kept across restarts. */
+    state_file: z.string().min(1).default('/var/lib/anycastd/state.json'),
     bgp: bgpSchema,
     defaults: defaultsSchema.default({
       scheduler: 'wlc',

@@ -25,7 +25,7 @@ import type { Logger } from '../log.js';
 import { DEFAULT_GATE, type GateParams, type GateState, stepGate } from './announce-gate.js';
 import { desiredIpvs } from './desired-ipvs.js';
 import { desiredRoutes, gateInputs, vipGroups } from './desired-routes.js';
-import { type Drains, NO_DRAINS, type RealHealth, realKey } from './health-view.js';
+import { type Drains, NO_DRAINS, type RealHealth, realDrained, realKey } from './health-view.js';
 import { planIpvs } from './plan-ipvs.js';
 
 /** The kernel side, as the daemon uses it (IpvsClient in production). */
@@ -61,6 +61,8 @@ export interface DaemonOptions {
   /** Longest warm-up before routes are set even with checks still unknown; 30 s. */
   warmupMaxMs?: number;
   now?: () => number;
+  /** Told after every pass (metrics). */
+  onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
 }
 
 export interface VipStatus {
@@ -90,7 +92,7 @@ export interface DaemonStatus {
   vips: VipStatus[];
   reals: RealStatus[];
   bgp: BgpStatus;
-  drains: { director: boolean; vips: string[]; reals: string[] };
+  drains: { director: boolean; vips: string[]; services: string[]; reals: string[] };
 }
 
 export class Daemon {
@@ -173,6 +175,10 @@ export class Daemon {
     this.kick();
   }
 
+  get currentConfig(): Config {
+    return this.config;
+  }
+
   get drainState(): Drains {
     return this.drains;
   }
@@ -195,7 +201,7 @@ export class Daemon {
           state: h?.state ?? 'unknown',
           reason: h?.reason,
           since: h?.since,
-          drained: this.drains.reals.has(r.address),
+          drained: realDrained(this.drains, vs, r),
         });
       }
     return {
@@ -218,6 +224,7 @@ export class Daemon {
       drains: {
         director: this.drains.director,
         vips: [...this.drains.vips],
+        services: [...this.drains.services],
         reals: [...this.drains.reals],
       },
     };
@@ -418,6 +425,12 @@ export class Daemon {
       failed,
       reasons: plan.reasons,
     };
+    this.options.onReconcile?.({
+      ms: performance.now() - started,
+      ops: plan.ops.length,
+      failed,
+      ipvsOk,
+    });
   }
 
   /** A hold-down or drain that ends later needs a reconcile then, health or not. */

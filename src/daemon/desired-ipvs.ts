@@ -9,7 +9,7 @@
 import type { VirtualService } from '../config/model.js';
 import { destinationFor } from '../config/model.js';
 import type { DestinationConfig, ServiceConfig } from '../ipvs/model.js';
-import { type Drains, type RealHealth, realKey } from './health-view.js';
+import { type Drains, type RealHealth, realDrained, realKey } from './health-view.js';
 
 /** A destination's weight, or "whatever the kernel has". */
 export type DesiredWeight = number | 'keep';
@@ -38,7 +38,7 @@ export function desiredIpvs(
   for (const vs of services) {
     const weights = vs.reals.map((real) => {
       const h = health.get(realKey(vs, real));
-      if (drains.reals.has(real.address)) return { weight: 0, why: 'drained by the operator' };
+      if (realDrained(drains, vs, real)) return { weight: 0, why: 'drained by the operator' };
       if (!h || h.state === 'unknown') return { weight: 'keep' as const, why: 'no verdict yet' };
       if (h.state === 'down') return { weight: 0, why: `down: ${h.reason ?? 'check failed'}` };
       return { weight: h.weight ?? real.weight, why: 'up' };

@@ -7,7 +7,7 @@
 import type { AnnouncementSpec, Announcement } from '../bgp/announcement.js';
 import type { VirtualService } from '../config/model.js';
 import type { GateInputs, GateState } from './announce-gate.js';
-import { type Drains, type RealHealth, realKey } from './health-view.js';
+import { type Drains, type RealHealth, realDrained, realKey } from './health-view.js';
 
 /** Services by VIP, in configuration order. */
 export function vipGroups(services: readonly VirtualService[]): Map<string, VirtualService[]> {
@@ -36,9 +36,7 @@ export function gateInputs(
       total: vs.reals.length,
       healthy: vs.reals.filter(
         (r) =>
-          health.get(realKey(vs, r))?.state === 'up' &&
-          !drains.reals.has(r.address) &&
-          r.weight > 0,
+          health.get(realKey(vs, r))?.state === 'up' && !realDrained(drains, vs, r) && r.weight > 0,
       ).length,
       minHealthy: vs.announce.minHealthy,
       reannounceHealthy: vs.announce.reannounceHealthy,

@@ -19,11 +19,25 @@ export function realKey(vs: VirtualService, real: RealServer): string {
   return `${vs.name} ${real.family === 'ipv6' ? `[${real.address}]` : real.address}:${real.port}`;
 }
 
-/** Operator drains (`anycastd drain`): the director, VIPs, real servers by address. */
+/**
+ * Operator drains (`anycastd drain`): the director, VIPs (route withdrawn),
+ * services by name and real servers by address (weight 0).
+ */
 export interface Drains {
   readonly director: boolean;
   readonly vips: ReadonlySet<string>;
+  readonly services: ReadonlySet<string>;
   readonly reals: ReadonlySet<string>;
 }
 
-export const NO_DRAINS: Drains = { director: false, vips: new Set(), reals: new Set() };
+export const NO_DRAINS: Drains = {
+  director: false,
+  vips: new Set(),
+  services: new Set(),
+  reals: new Set(),
+};
+
+/** A real server of a service that the operator drained, directly or through its service. */
+export function realDrained(drains: Drains, vs: VirtualService, real: RealServer): boolean {
+  return drains.reals.has(real.address) || drains.services.has(vs.name);
+}

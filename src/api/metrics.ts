@@ -1,0 +1,132 @@
+/**
+ * Prometheus metrics, on a registry of our own (prom-client: the exposition
+ * format, histograms and label handling are its job, well done). Gauges that
+ * describe current state are filled from the daemon's status at scrape time;
+ * counters and histograms are fed as things happen.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DaemonStatus } from '../daemon/daemon.js';
+import type { RunRecord } from '../health/engine.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly checkDuration: Histogram;
+  private readonly checks: Counter;
+  private readonly reconcileDuration: Histogram;
+  private readonly ipvsOps: Counter;
+  private readonly ipvsErrors: Counter;
+
+  constructor(status: () => DaemonStatus) {
+    const r = [this.registry];
+    this.checkDuration = new Histogram({
+      name: 'anycastd_check_duration_seconds',
+      help: 'Duration of health-check probes by type.',
+      labelNames: ['type'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    });
+    this.checks = new Counter({
+      name: 'anycastd_checks_total',
+      help: 'Health-check probes run, by type and result.',
+      labelNames: ['type', 'result'],
+      registers: r,
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'anycastd_reconcile_duration_seconds',
+      help: 'Duration of a reconcile pass (read kernel, plan, apply, routes).',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    });
+    this.ipvsOps = new Counter({
+      name: 'anycastd_ipvs_operations_total',
+      help: 'IPVS changes applied, by result.',
+      labelNames: ['result'],
+      registers: r,
+    });
+    this.ipvsErrors = new Counter({
+      name: 'anycastd_ipvs_errors_total',
+      help: 'Failures to read or program IPVS (netlink errors).',
+      registers: r,
+    });
+    const read = status;
+    new Gauge({
+      name: 'anycastd_vip_announced',
+      help: '1 when the VIP is announced (normally or draining), 0 when withdrawn.',
+      labelNames: ['vip', 'state'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const v of read().vips)
+          this.set(
+            { vip: v.vip, state: v.route },
+            v.route === 'announce' || v.route === 'drain' ? 1 : 0,
+          );
+      },
+    });
+    new Gauge({
+      name: 'anycastd_real_healthy',
+      help: '1 when the real server passes its check, 0 when it fails or has no verdict.',
+      labelNames: ['service', 'real', 'state'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const x of read().reals)
+          this.set(
+            { service: x.service, real: `${x.address}:${x.port}`, state: x.state },
+            x.state === 'up' ? 1 : 0,
+          );
+      },
+    });
+    new Gauge({
+      name: 'anycastd_bgp_sidecar_up',
+      help: '1 when GoBGP answers and is in sync.',
+      registers: r,
+      collect() {
+        this.set(read().bgp.sidecar === 'up' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'anycastd_bgp_peer_established',
+      help: '1 when the BGP session with the peer is established.',
+      labelNames: ['peer'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const p of read().bgp.peers)
+          this.set({ peer: p.address }, p.state === 'ESTABLISHED' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'anycastd_bgp_routes_announced',
+      help: 'Routes GoBGP holds for this director.',
+      registers: r,
+      collect() {
+        this.set(read().bgp.announced);
+      },
+    });
+    new Gauge({
+      name: 'anycastd_ipvs_ok',
+      help: '1 when the kernel IPVS table could be read and programmed at the last pass.',
+      registers: r,
+      collect() {
+        this.set(read().ipvs.ok ? 1 : 0);
+      },
+    });
+  }
+
+  checkRun(run: RunRecord): void {
+    this.checkDuration.observe({ type: run.type }, run.durationMs / 1000);
+    this.checks.inc({ type: run.type, result: run.ok ? 'pass' : 'fail' });
+  }
+
+  reconciled(r: { ms: number; ops: number; failed: number; ipvsOk: boolean }): void {
+    this.reconcileDuration.observe(r.ms / 1000);
+    if (r.ops - r.failed > 0) this.ipvsOps.inc({ result: 'ok' }, r.ops - r.failed);
+    if (r.failed > 0) this.ipvsOps.inc({ result: 'failed' }, r.failed);
+    if (!r.ipvsOk || r.failed > 0) this.ipvsErrors.inc(r.ipvsOk ? r.failed : 1);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The daemon's local API, plain HTTP on a unix socket (default) or a TCP
+ * address: GET /status (JSON), GET /metrics (Prometheus), and the changes
+ * POST /reload, POST /drain, POST /undrain. Changes need the bearer token
+ * when one is configured; on a unix socket the file's permissions (0660)
+ * already limit who can connect.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { dirname } from 'node:path';
+import type { Logger } from '../log.js';
+import type { ListenAddress } from './listen.js';
+
+export interface ApiHandlers {
+  status(): unknown;
+  metrics(): Promise<string>;
+  reload(): Promise<{ ok: boolean; message: string; issues?: unknown }>;
+  drain(target: string, on: boolean): Promise<{ ok: boolean; message: string }>;
+}
+
+export interface ApiServer {
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+export async function startApi(
+  listen: ListenAddress,
+  token: string | undefined,
+  handlers: ApiHandlers,
+  log: Logger,
+): Promise<ApiServer> {
+  const server: Server = createServer((req, res) => {
+    void handle(req, res, token, handlers).catch((err: unknown) => {
+      log.error({ event: 'api_error', error: String(err), path: req.url }, 'API request failed');
+      send(res, 500, { ok: false, message: String(err) });
+    });
+  });
+  if (listen.kind === 'unix') {
+    mkdirSync(dirname(listen.path), { recursive: true });
+    rmSync(listen.path, { force: true });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (listen.kind === 'unix') server.listen(listen.path, resolve);
+    else server.listen(listen.port, listen.host, resolve);
+  });
+  if (listen.kind === 'unix') chmodSync(listen.path, 0o660);
+  log.info({ event: 'api_listening', listen }, 'status API listening');
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string | undefined,
+  h: ApiHandlers,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://anycastd');
+  if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, h.status());
+  if (req.method === 'GET' && url.pathname === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(await h.metrics());
+    return;
+  }
+  if (req.method !== 'POST')
+    return send(res, 404, { ok: false, message: `no ${req.method} ${url.pathname}` });
+  if (token !== undefined && !authorized(req, token))
+    return send(res, 401, { ok: false, message: 'a valid bearer token is required for changes' });
+  const body = await readBody(req);
+  if (url.pathname === '/reload') {
+    const r = await h.reload();
+    return send(res, r.ok ? 200 : 422, r);
+  }
+  if (url.pathname === '/drain' || url.pathname === '/undrain') {
+    const target = (body as { target?: unknown }).target;
+    if (typeof target !== 'string')
+      return send(res, 400, { ok: false, message: 'body must be {"target": "..."}' });
+    const r = await h.drain(target, url.pathname === '/drain');
+    return send(res, r.ok ? 200 : 404, r);
+  }
+  return send(res, 404, { ok: false, message: `no POST ${url.pathname}` });
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new Error('request body too large');
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? (JSON.parse(text) as unknown) : {};
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(body)}\n`);
+}

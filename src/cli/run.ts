@@ -1,0 +1,146 @@
+/**
+ * `anycastd run --config FILE`: the director daemon. Wires the configuration,
+ * the health engine, the IPVS client, the BGP module and the local API into
+ * the daemon loop; SIGHUP reloads the file, SIGINT/SIGTERM stop it (routes
+ * drained and withdrawn, IPVS left as it is).
+ */
+import { readFile } from 'node:fs/promises';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
+import { defineCommand } from './command.js';
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'run the director daemon',
+  description: `
+Runs the daemon from FILE (see the README's configuration reference): health
+checks for every real server, the IPVS table, and the VIPs' routes through the
+GoBGP sidecar. It starts without flushing anything: the kernel's table and
+GoBGP's routes are adopted, and no weight or route changes until the checks
+have a verdict.
+
+SIGHUP (or \`anycastd reload\`) re-reads FILE: a bad file is refused whole and
+the daemon keeps running on the old one. SIGINT or SIGTERM stop it: routes get
+the draining attributes for bgp.shutdown.drain_time, are withdrawn, the
+sidecar stops; the IPVS table is left as it is.`,
+  options: {
+    config: {
+      type: 'string',
+      short: 'c',
+      valueName: 'FILE',
+      description: 'the configuration file',
+    },
+  },
+  examples: ['anycastd run --config /etc/anycastd/anycastd.yaml'],
+  async run({ options }, ctx) {
+    const file = options.config;
+    if (!file) throw new UsageError('--config FILE is required', 'run');
+    const { loadConfigFile, formatLocatedIssues } = await import('../config/load.js');
+    const loaded = await loadConfigFile(file);
+    if (loaded.issues) {
+      ctx.stderr.write(
+        `${file}: ${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}\n${formatLocatedIssues(loaded.issues)}\n`,
+      );
+      return ExitCode.InvalidInput;
+    }
+    const config = loaded.config;
+    const [
+      { Daemon },
+      { HealthEngine },
+      { IpvsClient },
+      { Bgp },
+      { Metrics },
+      { startApi },
+      { parseListen },
+      state,
+      drainTarget,
+    ] = await Promise.all([
+      import('../daemon/daemon.js'),
+      import('../health/engine.js'),
+      import('../ipvs/client.js'),
+      import('../bgp/speaker.js'),
+      import('../api/metrics.js'),
+      import('../api/server.js'),
+      import('../api/listen.js'),
+      import('../daemon/state-file.js'),
+      import('../daemon/drain-target.js'),
+    ]);
+    const log = ctx.log.child({ director: config.director.name });
+    const token = config.api.tokenFile
+      ? (await readFile(config.api.tokenFile, 'utf8')).trim()
+      : undefined;
+    const drains = await state.loadDrains(config.stateFile);
+    // The gauges read the daemon's status at scrape time, once it exists.
+    const metrics = new Metrics(() => daemon.status());
+    const bgp = new Bgp({
+      speaker: config.bgp.speaker,
+      peers: config.bgp.peers,
+      sidecar: config.bgp.sidecar,
+      log: log.child({ component: 'bgp' }),
+    });
+    const daemon = new Daemon({
+      config,
+      log: log.child({ component: 'daemon' }),
+      openIpvs: () => IpvsClient.open(),
+      routes: bgp,
+      health: (onEvent) =>
+        new HealthEngine({
+          onEvent,
+          onRun: (r) => metrics.checkRun(r),
+          log: log.child({ component: 'health' }),
+        }),
+      onReconcile: (r) => metrics.reconciled(r),
+    });
+    daemon.setDrains(drains);
+    await daemon.start();
+
+    const reload = async () => {
+      const r = await loadConfigFile(file);
+      if (r.issues) {
+        log.error(
+          { event: 'reload_refused', issues: r.issues },
+          `${file}: refused, still running on the previous configuration`,
+        );
+        return {
+          ok: false,
+          message: `${file}: ${r.issues.length} problems; still running on the previous configuration`,
+          issues: r.issues,
+        };
+      }
+      daemon.reload(r.config);
+      return { ok: true, message: `${file}: reloaded` };
+    };
+    const listen = parseListen(config.api.listen);
+    if (!listen) throw new UsageError(`api.listen: ${config.api.listen} is not an address`);
+    const api = await startApi(
+      listen,
+      token,
+      {
+        status: () => daemon.status(),
+        metrics: () => metrics.text(),
+        reload,
+        drain: async (text, on) => {
+          const target = drainTarget.resolveDrainTarget(text, daemon.currentConfig);
+          if (typeof target === 'string') return { ok: false, message: target };
+          const next = drainTarget.applyDrain(daemon.drainState, target, on);
+          await state.saveDrains(config.stateFile, next);
+          daemon.setDrains(next);
+          const message = `${on ? 'drained' : 'undrained'} ${drainTarget.describeTarget(target)}`;
+          log.info({ event: on ? 'drained' : 'undrained', target: text }, message);
+          return { ok: true, message };
+        },
+      },
+      log.child({ component: 'api' }),
+    );
+    const onHup = () => void reload();
+    process.on('SIGHUP', onHup);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    process.off('SIGHUP', onHup);
+    await api.close();
+    await daemon.stop('withdraw');
+    return ExitCode.Ok;
+  },
+});

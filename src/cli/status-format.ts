@@ -1,0 +1,65 @@
+/** The text `anycastd status` prints, from the daemon's status document; pure. */
+import type { DaemonStatus } from '../daemon/daemon.js';
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatStatus(s: DaemonStatus): string {
+  const out: string[] = [];
+  const last = s.lastReconcile;
+  out.push(
+    `director ${s.director}: ${s.warmingUp ? 'warming up (waiting for check verdicts)' : 'running'}; ` +
+      `IPVS ${s.ipvs.ok ? 'ok' : `FAILING: ${s.ipvs.error ?? ''}`}` +
+      (last
+        ? `; last pass ${last.at}, ${last.ms} ms, ${last.ops} changes${last.failed ? `, ${last.failed} FAILED` : ''}`
+        : ''),
+  );
+  const b = s.bgp;
+  out.push(
+    `GoBGP (${b.mode}, ${b.address}): ${b.sidecar}${b.lastError ? ` — ${b.lastError}` : ''}; ` +
+      `${b.announced} routes announced${b.waitingForFirstSet ? ' (left as found until warm-up ends)' : ''}`,
+  );
+  out.push('');
+  out.push(
+    table(
+      ['VIP', 'ROUTE', 'SINCE', 'WHY', 'SERVICES'],
+      s.vips.map((v) => [v.vip, v.route, v.since ?? '-', v.reason, v.services.join(',')]),
+    ),
+  );
+  out.push('');
+  out.push(
+    table(
+      ['SERVICE', 'REAL SERVER', 'HEALTH', 'SINCE', 'WHY'],
+      s.reals.map((r) => [
+        r.service,
+        `${r.address}${r.port ? `:${r.port}` : ''}`,
+        r.drained ? `${r.state} (drained)` : r.state,
+        r.since ?? '-',
+        r.reason ?? '',
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(
+    table(
+      ['BGP PEER', 'ASN', 'STATE', 'UP SINCE', 'FLAPS'],
+      b.peers.map((p) => [p.address, String(p.asn), p.state, p.upSince ?? '-', String(p.flaps)]),
+    ),
+  );
+  const d = s.drains;
+  const drained = [
+    ...(d.director ? ['the director'] : []),
+    ...d.vips.map((v) => `VIP ${v}`),
+    ...d.services.map((v) => `service ${v}`),
+    ...d.reals.map((v) => `real ${v}`),
+  ];
+  out.push('', `drained: ${drained.length ? drained.join(', ') : 'nothing'}`);
+  return `${out.join('\n')}\n`;
+}
