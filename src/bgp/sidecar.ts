@@ -105,7 +105,10 @@ export class GobgpSidecar {
       // keeps our routes until we send End-of-RIB instead of dropping them.
       '--graceful-restart',
     ];
-    const child = spawn('setpriv', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A session of its own: a Ctrl-C or a SIGTERM meant for anycastd's process
+    // group must reach anycastd alone, which drains and withdraws before it
+    // stops gobgpd. Its death still follows anycastd's (pdeathsig).
+    const child = spawn('setpriv', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.starts++;
     const started = Date.now();

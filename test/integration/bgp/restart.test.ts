@@ -119,13 +119,16 @@ describe('BGP: restarts and failures, graceful restart on', () => {
     const holdTime = 3;
     const { router, d1, onlyD2 } = await fleet(lab(), { restartTime: 30, holdTime });
     const pid = d1.process.child.pid;
-    if (!pid) throw new Error('no director pid');
-    // The whole process group: node and its gobgpd freeze, as on a hung host.
+    const gobgpd = (await d1.status()).sidecarPid;
+    if (!pid || !gobgpd) throw new Error('no director or gobgpd pid');
+    // Both processes freeze, as on a hung host (gobgpd runs in a session of its own).
     process.kill(-pid, 'SIGSTOP');
+    process.kill(gobgpd, 'SIGSTOP');
     try {
       const ms = await waitAll(router, onlyD2, (holdTime + 5) * 1000);
       expect(ms).toBeLessThan((holdTime + 1) * 1000);
     } finally {
+      process.kill(gobgpd, 'SIGCONT');
       process.kill(-pid, 'SIGCONT');
     }
   });

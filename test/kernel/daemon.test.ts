@@ -1,0 +1,179 @@
+/**
+ * The director daemon on a real kernel: `anycastd run` in a director
+ * namespace with IPVS, its spawned gobgpd peering with a BIRD router, real
+ * servers answering HTTP checks in namespaces of their own. The kernel's
+ * table (ipvsadm) and the router's routes are the judges.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../../src/api/client.js';
+import type { DaemonStatus } from '../../src/daemon/daemon.js';
+import { type DirectorLink, Router, buildFabric, requirePrograms } from '../lab/bgp-fabric.js';
+import type { LabProcess, Netns } from '../lab/netns.js';
+import { useNetnsLab } from '../lab/vitest.js';
+
+const MAIN = join(process.cwd(), 'dist/main.js');
+const VIP = '198.51.100.10/32';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function configText(dir: string, link: DirectorLink, extra = ''): string {
+  return `
+director: {name: lab-director, router_id: ${link.director4}}
+api: {listen: "unix://${dir}/api.sock"}
+state_file: ${dir}/state.json
+resync_interval: 2s
+bgp:
+  asn: 65001
+  listen_addresses: [${link.director4}]
+  sidecar: {mode: spawn, state_dir: ${dir}/gobgp}
+  peers: [{address: ${link.router4}, asn: 65000, families: [ipv4], connect_retry: 1s}]
+  draining: {communities: [graceful-shutdown]}
+  shutdown: {drain_time: 2s}
+defaults:
+  check: {type: http, port: 8080, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
+services:
+  - name: web
+    vip: 198.51.100.10
+    ports: [{port: 80}]
+    scheduler: mh
+    reals: [{address: 10.2.1.2}, {address: 10.2.2.2}]
+    announce: {min_healthy: 1}
+${extra}`;
+}
+
+describe('anycastd run on a real kernel', () => {
+  const lab = useNetnsLab();
+  beforeAll(requirePrograms);
+
+  it('programs IPVS and the route, drains failures, repairs drift, survives a crash, refuses a bad reload, drains on SIGTERM', async () => {
+    const { router: rns, links } = await buildFabric(lab(), 1);
+    const link = links[0] as DirectorLink;
+    const director = link.ns;
+    const dir = mkdtempSync(join(tmpdir(), 'acd-daemon-'));
+    const router = await Router.start(rns, links, dir);
+
+    // Two real servers, each an HTTP server in a namespace of its own.
+    const reals: { ns: Netns; server?: LabProcess; address: string }[] = [];
+    for (const i of [1, 2]) {
+      const ns = await lab().namespace(`real${i}`);
+      await lab().link(director, ns, { addressA: `10.2.${i}.1/24`, addressB: `10.2.${i}.2/24` });
+      reals.push({ ns, address: `10.2.${i}.2` });
+    }
+    const serve = async (r: (typeof reals)[0]) => {
+      r.server = r.ns.spawn('node', [
+        '-e',
+        `require('http').createServer((q, s) => s.end('ok')).listen(8080, '${r.address}', () => console.log('ready'))`,
+      ]);
+      await r.server.waitFor('ready');
+    };
+    for (const r of reals) await serve(r);
+
+    const file = join(dir, 'anycastd.yaml');
+    writeFileSync(file, configText(dir, link));
+    const start = () => director.spawn('node', [MAIN, 'run', '--config', file]);
+    let daemon = start();
+    const api = `unix://${dir}/api.sock`;
+    const status = async (): Promise<DaemonStatus> => {
+      for (;;) {
+        try {
+          const r = await callApi(api, 'GET', '/status');
+          if (r.status === 200) return JSON.parse(r.body) as DaemonStatus;
+        } catch {
+          // Not listening yet.
+        }
+        if (daemon.child.exitCode !== null) throw new Error(`anycastd exited:\n${daemon.output()}`);
+        await sleep(100);
+      }
+    };
+    const saved = async () => (await director.run('ipvsadm', ['-S', '-n'])).stdout;
+    const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 20_000) => {
+      const started = performance.now();
+      while (!(await ok())) {
+        if (performance.now() - started > timeoutMs)
+          throw new Error(
+            `${what} not within ${timeoutMs} ms; ipvsadm:\n${await saved()}\nanycastd:\n${daemon.output().slice(-3000)}`,
+          );
+        await sleep(100);
+      }
+      return performance.now() - started;
+    };
+    const table = (w1: number, w2: number) =>
+      '-A -t 198.51.100.10:80 -s mh\n' +
+      `-a -t 198.51.100.10:80 -r 10.2.1.2:80 -g -w ${w1}\n` +
+      `-a -t 198.51.100.10:80 -r 10.2.2.2:80 -g -w ${w2}\n`;
+
+    // Config in: the table and the route.
+    await status();
+    await until('table with both real servers up', async () => (await saved()) === table(1, 1));
+    await router.waitNexthops(VIP, [link.director4], 30_000);
+
+    // One real server dies: weight 0 within interval × fall + timeout (+ a reconcile pass).
+    reals[1]?.server?.kill('SIGKILL');
+    const drained = await until(
+      'weight 0 for the dead real server',
+      async () => (await saved()) === table(1, 0),
+      10_000,
+    );
+    expect(drained).toBeLessThan(500 * 2 + 300 + 1500);
+    expect(await router.nexthops(VIP)).toEqual([link.director4]);
+
+    // All dead: the route is withdrawn; recovery restores both.
+    reals[0]?.server?.kill('SIGKILL');
+    await router.waitNexthops(VIP, [], 10_000);
+    expect((await status()).vips[0]?.reason).toBe('web: 0 of 2 real servers healthy, needs 1');
+    for (const r of reals) await serve(r);
+    await until('both restored', async () => (await saved()) === table(1, 1));
+    await router.waitNexthops(VIP, [link.director4], 15_000);
+
+    // Drift: someone flushes the table; the resync (2 s) puts it back.
+    await director.run('ipvsadm', ['-C']);
+    const repaired = await until(
+      'table repaired after ipvsadm -C',
+      async () => (await saved()) === table(1, 1),
+      10_000,
+    );
+    expect(repaired).toBeLessThan(2000 + 1500);
+
+    // A bad config on reload changes nothing.
+    const before = await saved();
+    writeFileSync(file, configText(dir, link).replace('min_healthy: 1', 'min_healthy: 7'));
+    const reload = await callApi(api, 'POST', '/reload', {});
+    expect(reload.status).toBe(422);
+    expect(reload.body).toContain('7 healthy real servers can never be met');
+    expect(await saved()).toBe(before);
+    writeFileSync(file, configText(dir, link));
+
+    // kill -9 and start again: nothing moves at the router or in the kernel.
+    const watch = router.monitor({ [VIP]: [link.director4] });
+    const tableBefore = await saved();
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    daemon = start();
+    await until(
+      'new daemon in sync',
+      async () => {
+        const s = await status();
+        return !s.warmingUp && s.bgp.peers.some((p) => p.state === 'ESTABLISHED');
+      },
+      30_000,
+    );
+    await sleep(1500);
+    expect(await watch.stop()).toEqual([]);
+    expect(await saved()).toBe(tableBefore);
+
+    // SIGTERM: draining attributes for the drain time, then withdrawn. (To
+    // the whole process group, as a terminal or a service manager sends it.)
+    daemon.kill('SIGTERM');
+    await until(
+      'GRACEFUL_SHUTDOWN at the router',
+      async () => (await router.birdc('show', 'route', VIP, 'all')).includes('(65535,0)'),
+      5000,
+    );
+    await router.waitNexthops(VIP, [], 10_000);
+    expect(await daemon.exited).toBe(143);
+    // The kernel is left as it was.
+    expect(await saved()).toBe(table(1, 1));
+  });
+});
