@@ -17,6 +17,13 @@ export interface ApiHandlers {
   metrics(): Promise<string>;
   reload(): Promise<{ ok: boolean; message: string; issues?: unknown }>;
   drain(target: string, on: boolean): Promise<{ ok: boolean; message: string }>;
+  plan(configText: string): Promise<{
+    ok: boolean;
+    message: string;
+    issues?: unknown;
+    ipvs?: readonly string[];
+    routes?: readonly string[];
+  }>;
 }
 
 export interface ApiServer {
@@ -85,6 +92,13 @@ async function handle(
       return send(res, 400, { ok: false, message: 'body must be {"target": "..."}' });
     const r = await h.drain(target, url.pathname === '/drain');
     return send(res, r.ok ? 200 : 404, r);
+  }
+  if (url.pathname === '/plan') {
+    const text = (body as { config?: unknown }).config;
+    if (typeof text !== 'string')
+      return send(res, 400, { ok: false, message: 'body must be {"config": "<YAML>"}' });
+    const r = await h.plan(text);
+    return send(res, r.ok ? 200 : 422, r);
   }
   return send(res, 404, { ok: false, message: `no POST ${url.pathname}` });
 }

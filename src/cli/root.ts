@@ -6,6 +6,7 @@ import { renderHelp } from './help.js';
 import { sidecarGuardCommand } from './sidecar-guard.js';
 import { ipvsCommand } from './ipvs/index.js';
 import { drainCommand, reloadCommand, undrainCommand } from './control.js';
+import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
@@ -26,6 +27,7 @@ healthy director (ECMP).`,
     checkCommand,
     drainCommand,
     ipvsCommand,
+    planCommand,
     reloadCommand,
     runCommand,
     sidecarGuardCommand,

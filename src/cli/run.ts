@@ -119,6 +119,13 @@ sidecar stops; the IPVS table is left as it is.`,
         status: () => daemon.status(),
         metrics: () => metrics.text(),
         reload,
+        plan: async (text) => {
+          const { parseConfigText } = await import('../config/load.js');
+          const r = parseConfigText(text);
+          if (r.issues)
+            return { ok: false, message: `${r.issues.length} problems`, issues: r.issues };
+          return { ok: true, message: 'plan', ...(await daemon.plan(r.config)) };
+        },
         drain: async (text, on) => {
           const target = drainTarget.resolveDrainTarget(text, daemon.currentConfig);
           if (typeof target === 'string') return { ok: false, message: target };

@@ -183,6 +183,60 @@ export class Daemon {
     return this.drains;
   }
 
+  /**
+   * What applying `config` would change now, without changing anything: the
+   * IPVS operations (each with its reason) and the route changes, judged
+   * with the current health, drains and hold-downs.
+   */
+  async plan(config: Config): Promise<{ ipvs: readonly string[]; routes: string[] }> {
+    this.ipvs ??= await this.options.openIpvs();
+    const actual = await this.ipvs.dump();
+    const keep = new Set(
+      config.services.flatMap((vs) => vs.services.map((s) => serviceKeyString(s.key))),
+    );
+    const dropped = this.config.services
+      .flatMap((vs) => vs.services.map((s) => s.key))
+      .filter((k) => !keep.has(serviceKeyString(k)));
+    const ipvs = planIpvs(
+      desiredIpvs(config.services, this.health, this.drains),
+      actual,
+      dropped,
+    ).reasons;
+    const now = this.now();
+    const groups = vipGroups(config.services);
+    const states = new Map<string, GateState>();
+    for (const [vip, group] of groups)
+      states.set(
+        vip,
+        stepGate(
+          this.gates.get(vip),
+          gateInputs(group, this.health, this.drains, true),
+          now,
+          this.gateParams,
+        ),
+      );
+    const before = new Map(desiredRoutes(this.groups, this.gates).map((r) => [r.prefix, r]));
+    const after = new Map(desiredRoutes(groups, states).map((r) => [r.prefix, r]));
+    const routes: string[] = [];
+    for (const [prefix, r] of after) {
+      const was = before.get(prefix);
+      if (!was)
+        routes.push(
+          `announce ${prefix} (${states.get(prefix.replace(/\/\d+$/, ''))?.reason ?? ''})`,
+        );
+      else if (JSON.stringify(was) !== JSON.stringify(r))
+        routes.push(`re-announce ${prefix} with new attributes`);
+    }
+    for (const prefix of before.keys())
+      if (!after.has(prefix)) {
+        const vip = prefix.replace(/\/\d+$/, '');
+        routes.push(
+          `withdraw ${prefix} (${groups.has(vip) ? (states.get(vip)?.reason ?? '') : 'no longer configured'})`,
+        );
+      }
+    return { ipvs, routes };
+  }
+
   /** Resolves once the loop has gone through a reconcile that started after this call. */
   async settled(): Promise<void> {
     const mark = this.last?.at;

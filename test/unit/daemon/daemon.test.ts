@@ -219,3 +219,35 @@ describe('daemon loop', () => {
     expect(routes.stopped).toBe('restart');
   });
 });
+
+describe('daemon plan', () => {
+  it('says what a new configuration would change, and changes nothing', async () => {
+    const { daemon, ipvs, routes, health } = setup();
+    await daemon.start();
+    await health('10.1.0.1', 'up');
+    await health('10.1.0.2', 'up');
+    const before = ipvs.weights();
+    const next = parseConfigOrThrow({
+      director: { name: 'lb1', router_id: '192.0.2.11' },
+      bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }], announce: { med: 7 } },
+      services: [
+        {
+          name: 'web',
+          vip: '198.51.100.10',
+          ports: [{ port: 80 }],
+          reals: [{ address: '10.1.0.1' }, { address: '10.1.0.3' }],
+          announce: { min_healthy: 1 },
+        },
+      ],
+    });
+    const plan = await daemon.plan(next);
+    expect(plan.ipvs).toEqual([
+      'tcp 198.51.100.10:80 -> 10.1.0.3:80: missing, weight 0 (no verdict yet)',
+      'tcp 198.51.100.10:80 -> 10.1.0.2:80: not in the configuration',
+    ]);
+    expect(plan.routes).toEqual(['re-announce 198.51.100.10/32 with new attributes']);
+    expect(ipvs.weights()).toEqual(before);
+    expect(routes.current?.[0]?.med).toBeUndefined();
+    await daemon.stop();
+  });
+});

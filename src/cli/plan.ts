@@ -1,0 +1,55 @@
+/** `anycastd plan --config FILE`: what the running daemon would change for FILE, changing nothing. */
+import { readFile } from 'node:fs/promises';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
+import { defineCommand } from './command.js';
+import { apiOptions } from './status.js';
+
+export const planCommand = defineCommand({
+  name: 'plan',
+  summary: 'show what a configuration would change, without changing it',
+  description: `
+Checks FILE, then asks the running daemon what it would change in the kernel's
+IPVS table and in its routes if FILE were loaded now, judged with the real
+servers' current health and the operator's drains. Nothing is changed; apply
+with \`anycastd reload\` once FILE is in place.`,
+  options: {
+    ...apiOptions,
+    config: {
+      type: 'string',
+      short: 'c',
+      valueName: 'FILE',
+      description: 'the configuration to compare',
+    },
+  },
+  async run({ options }, ctx) {
+    if (!options.config) throw new UsageError('--config FILE is required', 'plan');
+    const { parseConfigText, formatLocatedIssues } = await import('../config/load.js');
+    const text = await readFile(options.config, 'utf8');
+    const local = parseConfigText(text);
+    if (local.issues) {
+      ctx.stderr.write(
+        `${options.config}: ${local.issues.length} problems\n${formatLocatedIssues(local.issues)}\n`,
+      );
+      return ExitCode.InvalidInput;
+    }
+    const { callApi } = await import('../api/client.js');
+    const r = await callApi(options.api, 'POST', '/plan', { config: text });
+    const reply = JSON.parse(r.body) as {
+      ok?: boolean;
+      message?: string;
+      ipvs?: string[];
+      routes?: string[];
+    };
+    if (!reply.ok) {
+      ctx.stderr.write(`${reply.message ?? `the daemon answered ${r.status}`}\n`);
+      return ExitCode.Failure;
+    }
+    const ipvs = reply.ipvs ?? [];
+    const routes = reply.routes ?? [];
+    if (ipvs.length + routes.length === 0) ctx.stdout.write('no changes\n');
+    for (const line of ipvs) ctx.stdout.write(`ipvs   ${line}\n`);
+    for (const line of routes) ctx.stdout.write(`route  ${line}\n`);
+    return ExitCode.Ok;
+  },
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { formatStatus } from '../../../src/cli/status-format.js';
+import type { DaemonStatus } from '../../../src/daemon/daemon.js';
+
+describe('anycastd status text', () => {
+  it('shows why each VIP is or is not announced, the health behind it, peers and drains', () => {
+    const status = {
+      director: 'lb1',
+      warmingUp: false,
+      ipvs: { ok: true, error: undefined },
+      lastReconcile: { at: '2026-11-21T08:00:00.000Z', ms: 3, ops: 1, failed: 0, reasons: [] },
+      vips: [
+        {
+          vip: '198.51.100.10',
+          route: 'withdraw',
+          reason: 'web: 0 of 2 real servers healthy, needs 1',
+          since: '2026-11-21T08:00:00.000Z',
+          services: ['web'],
+        },
+      ],
+      reals: [
+        {
+          service: 'web',
+          address: '10.1.0.1',
+          port: 0,
+          state: 'down',
+          reason: 'ECONNREFUSED (connection refused)',
+          since: '2026-11-21T07:59:59.000Z',
+          drained: false,
+        },
+        {
+          service: 'web',
+          address: '10.1.0.2',
+          port: 8080,
+          state: 'up',
+          reason: 'status 200',
+          since: undefined,
+          drained: true,
+        },
+      ],
+      bgp: {
+        mode: 'spawn',
+        address: 'unix:///run/anycastd/gobgp/gobgpd.sock',
+        sidecar: 'up',
+        lastError: undefined,
+        waitingForFirstSet: false,
+        announced: 0,
+        peers: [
+          {
+            address: '192.0.2.1',
+            asn: 65000,
+            state: 'ESTABLISHED',
+            upSince: '2026-11-21T07:00:00.000Z',
+            flaps: 1,
+          },
+        ],
+      },
+      drains: { director: false, vips: [], services: [], reals: ['10.1.0.2'] },
+    } as unknown as DaemonStatus;
+    expect(formatStatus(status)).toBe(
+      [
+        'director lb1: running; IPVS ok; last pass 2026-11-21T08:00:00.000Z, 3 ms, 1 changes',
+        'GoBGP (spawn, unix:///run/anycastd/gobgp/gobgpd.sock): up; 0 routes announced',
+        '',
+        'VIP            ROUTE     SINCE                     WHY                                        SERVICES',
+        '198.51.100.10  withdraw  2026-11-21T08:00:00.000Z  web: 0 of 2 real servers healthy, needs 1  web',
+        '',
+        'SERVICE  REAL SERVER    HEALTH        SINCE                     WHY',
+        'web      10.1.0.1       down          2026-11-21T07:59:59.000Z  ECONNREFUSED (connection refused)',
+        'web      10.1.0.2:8080  up (drained)  -                         status 200',
+        '',
+        'BGP PEER   ASN    STATE        UP SINCE                  FLAPS',
+        '192.0.2.1  65000  ESTABLISHED  2026-11-21T07:00:00.000Z  1',
+        '',
+        'drained: real 10.1.0.2',
+        '',
+      ].join('\n'),
+    );
+  });
+});
