@@ -104,6 +104,17 @@ export class Metrics {
         this.set(read().bgp.announced);
       },
     });
+    let grpcSeen = 0;
+    new Counter({
+      name: 'anycastd_bgp_grpc_errors_total',
+      help: 'Failed calls to the GoBGP sidecar (gRPC errors, deadlines, refusals).',
+      registers: r,
+      collect() {
+        const n = read().bgp.errors;
+        if (n > grpcSeen) this.inc(n - grpcSeen);
+        grpcSeen = n;
+      },
+    });
     new Gauge({
       name: 'anycastd_ipvs_ok',
       help: '1 when the kernel IPVS table could be read and programmed at the last pass.',

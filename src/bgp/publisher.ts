@@ -50,6 +50,8 @@ export interface PublisherStatus {
   waitingForFirstSet: boolean;
   /** Times a connection to GoBGP was (re-)established and resynced. */
   connections: number;
+  /** Failed calls to GoBGP since start (gRPC errors, deadlines, refusals). */
+  errors: number;
   desired: number;
   /** Routes GoBGP holds for us, as last written or read. */
   announced: number;
@@ -80,6 +82,7 @@ export class BgpPublisher {
   private state: SidecarState = 'connecting';
   private lastError: string | undefined;
   private connections = 0;
+  private errors = 0;
   private lastSync: PublisherStatus['lastSync'];
   private dirty = true;
   private stopped = false;
@@ -136,6 +139,7 @@ export class BgpPublisher {
       sidecar: this.state,
       lastError: this.lastError,
       connections: this.connections,
+      errors: this.errors,
       desired: this.desired?.size ?? 0,
       waitingForFirstSet: this.desired === undefined,
       announced: this.held.size,
@@ -486,6 +490,7 @@ export class BgpPublisher {
   }
 
   private noteFailure(error: Error, attempt: number): void {
+    this.errors++;
     const message = error.message;
     if (this.state === 'connecting' || this.state === 'unreachable') this.state = 'unreachable';
     const first = this.lastError !== message;

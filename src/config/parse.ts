@@ -27,15 +27,24 @@ import {
   type RawConfig,
   type RawService,
   type RouteAttributesInput,
+  bgpSchema,
   configSchema,
+  defaultsSchema,
+  serviceSchema,
 } from './schema.js';
+
+/** What services are checked against: the defaults, and the BGP section when it parsed. */
+interface Context {
+  defaults: RawConfig['defaults'];
+  bgp: RawConfig['bgp'] | undefined;
+}
 
 export type ParseResult =
   { config: Config; issues?: undefined } | { config?: undefined; issues: Issue[] };
 
 export function parseConfig(input: unknown): ParseResult {
   const r = configSchema.safeParse(input);
-  if (!r.success) return { issues: fromZod(r.error, input) };
+  if (!r.success) return { issues: [...fromZod(r.error, input), ...partialIssues(input)] };
   const raw = r.data;
   const issues: Issue[] = [];
   if (!parseListen(raw.api.listen))
@@ -43,8 +52,12 @@ export function parseConfig(input: unknown): ParseResult {
       path: 'api.listen',
       message: `${show(raw.api.listen)} is not unix:///absolute/path or host:port`,
     });
-  const bgp = parseBgp(raw, issues);
-  const services = parseServices(raw, issues);
+  const bgp = parseBgp(raw.bgp, raw.director.router_id, issues);
+  const services = parseServices(
+    { defaults: raw.defaults, bgp: raw.bgp },
+    raw.services.map((svc, i) => [i, svc] as const),
+    issues,
+  );
   if (issues.length > 0 || !bgp) return { issues };
   return {
     config: deepFreeze({
@@ -58,6 +71,42 @@ export function parseConfig(input: unknown): ParseResult {
   };
 }
 
+/**
+ * A file with structural problems still gets the rules that span fields
+ * checked on every part that parsed, so one run of `validate` reports all
+ * it can instead of one layer at a time.
+ */
+function partialIssues(input: unknown): Issue[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  const doc = input as Record<string, unknown>;
+  const issues: Issue[] = [];
+  const defaults = defaultsSchema.safeParse(doc.defaults ?? {});
+  const bgp = bgpSchema.safeParse(doc.bgp);
+  if (bgp.success) {
+    const director = doc.director as { router_id?: unknown } | undefined;
+    const id = director?.router_id;
+    // A bad director.router_id is reported already; a stand-in keeps it from being reported twice.
+    const routerId =
+      typeof id === 'string' && parseAddress(id)?.family === 'ipv4' ? id : '192.0.2.1';
+    parseBgp(bgp.data, routerId, issues);
+  }
+  const services = Array.isArray(doc.services) ? (doc.services as unknown[]) : [];
+  const parsed: (readonly [number, RawService])[] = [];
+  services.forEach((svc, i) => {
+    const r = serviceSchema.safeParse(svc);
+    if (r.success) parsed.push([i, r.data]);
+  });
+  parseServices(
+    {
+      defaults: defaults.success ? defaults.data : defaultsSchema.parse({}),
+      bgp: bgp.success ? bgp.data : undefined,
+    },
+    parsed,
+    issues,
+  );
+  return issues;
+}
+
 /** Like parseConfig, but throws InvalidInputError listing every problem. */
 export function parseConfigOrThrow(input: unknown, what = 'configuration'): Config {
   const r = parseConfig(input);
@@ -65,11 +114,14 @@ export function parseConfigOrThrow(input: unknown, what = 'configuration'): Conf
   return r.config;
 }
 
-function parseBgp(raw: RawConfig, issues: Issue[]): Config['bgp'] | undefined {
-  const b = raw.bgp;
+function parseBgp(
+  b: RawConfig['bgp'],
+  directorRouterId: string,
+  issues: Issue[],
+): Config['bgp'] | undefined {
   const speaker: SpeakerSettings = {
     asn: b.asn,
-    routerId: b.router_id ?? raw.director.router_id,
+    routerId: b.router_id ?? directorRouterId,
     listenPort: b.listen_port,
     listenAddresses: b.listen_addresses,
     restartTime: Math.round(b.restart_time / 1000),
@@ -113,11 +165,15 @@ function parseBgp(raw: RawConfig, issues: Issue[]): Config['bgp'] | undefined {
   return { speaker, peers, sidecar, drainTimeMs: b.shutdown.drain_time };
 }
 
-function parseServices(raw: RawConfig, issues: Issue[]): VirtualService[] {
+function parseServices(
+  ctx: Context,
+  services: readonly (readonly [number, RawService])[],
+  issues: Issue[],
+): VirtualService[] {
   const out: VirtualService[] = [];
   const names = new Map<string, number>();
   const endpoints = new Map<string, string>();
-  raw.services.forEach((svc, i) => {
+  for (const [i, svc] of services) {
     const at = `services[${i}]`;
     const firstName = names.get(svc.name);
     if (firstName !== undefined)
@@ -127,8 +183,8 @@ function parseServices(raw: RawConfig, issues: Issue[]): VirtualService[] {
       });
     else names.set(svc.name, i);
     checkRouteAttributes(svc.announce, `${at}.announce`, issues);
-    const vs = parseService(raw, svc, at, issues);
-    if (!vs) return;
+    const vs = parseService(ctx, svc, at, issues);
+    if (!vs) continue;
     vs.services.forEach((s, j) => {
       const key = s.key;
       const id =
@@ -148,12 +204,12 @@ function parseServices(raw: RawConfig, issues: Issue[]): VirtualService[] {
         message: `route attributes differ from service ${show(sameVip.name)}, which has the same VIP ${vs.vip} (one VIP is one route)`,
       });
     out.push(vs);
-  });
+  }
   return out;
 }
 
 function parseService(
-  raw: RawConfig,
+  raw: Context,
   svc: RawService,
   at: string,
   issues: Issue[],
@@ -223,7 +279,7 @@ function parseService(
 }
 
 function parseReals(
-  raw: RawConfig,
+  raw: Context,
   svc: RawService,
   family: Family,
   forwarding: string,
@@ -314,7 +370,7 @@ function parseReals(
 }
 
 function parseAnnounce(
-  raw: RawConfig,
+  raw: Context,
   svc: RawService,
   vip: string,
   family: Family,
@@ -351,28 +407,27 @@ function parseAnnounce(
       path: `${at}.announce.reannounce_healthy`,
       message: `must not be below min_healthy (${show(a.min_healthy ?? raw.defaults.announce.min_healthy)})`,
     });
+  // Without a usable bgp section (partial check of a broken file) routes cannot be judged.
+  const bgp = raw.bgp;
+  if (!bgp) return undefined;
   const own = pickRoute(a);
-  const base = { ...raw.bgp.announce, ...own };
+  const base = { ...bgp.announce, ...own };
   const draining = {
     ...base,
-    ...raw.bgp.draining,
-    communities: [...(base.communities ?? []), ...(raw.bgp.draining.communities ?? [])],
+    ...bgp.draining,
+    communities: [...(base.communities ?? []), ...(bgp.draining.communities ?? [])],
   };
   // Attribute syntax is checked where it is written (see checkRouteAttributes);
   // what is left here is a next hop of the wrong family for this VIP.
   const found: Issue[] = [];
-  const parsedRoute = parseAnnouncement(routeSpec(vip, family, raw.bgp.asn, base), '', found);
-  const parsedDraining = parseAnnouncement(
-    routeSpec(vip, family, raw.bgp.asn, draining),
-    '',
-    found,
-  );
+  const parsedRoute = parseAnnouncement(routeSpec(vip, family, bgp.asn, base), '', found);
+  const parsedDraining = parseAnnouncement(routeSpec(vip, family, bgp.asn, draining), '', found);
   for (const f of found) {
     if (!f.path.startsWith('.nextHop')) continue;
     const from =
       own.next_hop !== undefined
         ? `${at}.announce`
-        : raw.bgp.draining.next_hop !== undefined && !parsedDraining
+        : bgp.draining.next_hop !== undefined && !parsedDraining
           ? 'bgp.draining'
           : 'bgp.announce';
     const issue = { path: `${from}.next_hop`, message: `${f.message} (the VIP ${vip} is)` };

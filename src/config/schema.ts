@@ -85,7 +85,7 @@ const sidecarSchema = z.discriminatedUnion('mode', [
     .strict(),
 ]);
 
-const bgpSchema = z
+export const bgpSchema = z
   .object({
     asn,
     router_id: ipv4.optional(),
@@ -156,7 +156,7 @@ const announcePolicy = z
   })
   .strict();
 
-const serviceSchema = z
+export const serviceSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
       error: 'must be 1..63 letters, digits, ".", "_" or "-", starting with a letter or digit',
@@ -177,7 +177,7 @@ const serviceSchema = z
   })
   .strict();
 
-const defaultsSchema = z
+export const defaultsSchema = z
   .object({
     scheduler: z.enum(SCHEDULERS).default('wlc'),
     forwarding: z.enum(['dr', 'nat', 'tunnel']).default('dr'),

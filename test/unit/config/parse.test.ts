@@ -212,6 +212,24 @@ describe('parseConfig', () => {
     expect(problems(change)).toEqual(expected);
   });
 
+  it('reports structural and cross-field problems in one run', () => {
+    expect(
+      problems((d) => {
+        (d.director as Record<string, unknown>).name = 'lb 1';
+        d.services[0]?.reals.push({ address: '10.1.0.1' });
+        d.services.push({
+          ...structuredClone(d.services[0]),
+          name: 'dns',
+          vip: '192.0.2.300',
+        } as never);
+      }),
+    ).toEqual([
+      'director.name: must be 1..63 letters, digits, ".", "_" or "-", starting with a letter or digit, got "lb 1"',
+      'services[1].vip: "192.0.2.300" is not an IP address',
+      'services[0].reals[2].address: 10.1.0.1 is already services[0].reals[1]',
+    ]);
+  });
+
   it('locates problems by line, and YAML errors too', () => {
     const text = [
       'director:',
