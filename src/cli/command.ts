@@ -88,3 +88,11 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
 export function defineCommand<const O extends OptionSpecs>(command: Command<O>): Command {
   return command as unknown as Command;
 }
+
+/** `--config FILE`, as every command that reads a configuration takes it. */
+export const configOption = {
+  type: 'string',
+  short: 'c',
+  valueName: 'FILE',
+  description: 'the configuration file',
+} as const;

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './command.js';
+import { configOption, defineCommand } from './command.js';
 import { apiOptions } from './status.js';
 
 export const planCommand = defineCommand({
@@ -15,22 +15,15 @@ servers' current health and the operator's drains. Nothing is changed; apply
 with \`anycastd reload\` once FILE is in place.`,
   options: {
     ...apiOptions,
-    config: {
-      type: 'string',
-      short: 'c',
-      valueName: 'FILE',
-      description: 'the configuration to compare',
-    },
+    config: configOption,
   },
   async run({ options }, ctx) {
     if (!options.config) throw new UsageError('--config FILE is required', 'plan');
-    const { parseConfigText, formatLocatedIssues } = await import('../config/load.js');
+    const { parseConfigText, describeProblems } = await import('../config/load.js');
     const text = await readFile(options.config, 'utf8');
     const local = parseConfigText(text);
     if (local.issues) {
-      ctx.stderr.write(
-        `${options.config}: ${local.issues.length} problems\n${formatLocatedIssues(local.issues)}\n`,
-      );
+      ctx.stderr.write(describeProblems(options.config, local.issues));
       return ExitCode.InvalidInput;
     }
     const { callApi } = await import('../api/client.js');

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './command.js';
+import { configOption, defineCommand } from './command.js';
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -24,23 +24,16 @@ the daemon keeps running on the old one. SIGINT or SIGTERM stop it: routes get
 the draining attributes for bgp.shutdown.drain_time, are withdrawn, the
 sidecar stops; the IPVS table is left as it is.`,
   options: {
-    config: {
-      type: 'string',
-      short: 'c',
-      valueName: 'FILE',
-      description: 'the configuration file',
-    },
+    config: configOption,
   },
   examples: ['anycastd run --config /etc/anycastd/anycastd.yaml'],
   async run({ options }, ctx) {
     const file = options.config;
     if (!file) throw new UsageError('--config FILE is required', 'run');
-    const { loadConfigFile, formatLocatedIssues } = await import('../config/load.js');
+    const { loadConfigFile, describeProblems } = await import('../config/load.js');
     const loaded = await loadConfigFile(file);
     if (loaded.issues) {
-      ctx.stderr.write(
-        `${file}: ${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}\n${formatLocatedIssues(loaded.issues)}\n`,
-      );
+      ctx.stderr.write(describeProblems(file, loaded.issues));
       return ExitCode.InvalidInput;
     }
     const config = loaded.config;

@@ -5,7 +5,7 @@
  */
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './command.js';
+import { configOption, defineCommand } from './command.js';
 
 export const validateCommand = defineCommand({
   name: 'validate',
@@ -17,12 +17,7 @@ line and the offending value. Exit 0 when the file is valid, 3 when it is not.
 With --schema, prints the configuration's JSON Schema instead (for editors:
 yaml-language-server and others).`,
   options: {
-    config: {
-      type: 'string',
-      short: 'c',
-      valueName: 'FILE',
-      description: 'the configuration file',
-    },
+    config: configOption,
     json: { type: 'boolean', description: 'print one JSON object instead of text' },
     schema: { type: 'boolean', description: 'print the JSON Schema of the configuration and exit' },
   },
@@ -34,14 +29,11 @@ yaml-language-server and others).`,
       return ExitCode.Ok;
     }
     if (!options.config) throw new UsageError('--config FILE is required', 'validate');
-    const { loadConfigFile, formatLocatedIssues } = await import('../config/load.js');
+    const { loadConfigFile, describeProblems } = await import('../config/load.js');
     const r = await loadConfigFile(options.config);
     if (r.issues) {
       if (options.json) ctx.stdout.write(`${JSON.stringify({ valid: false, issues: r.issues })}\n`);
-      else
-        ctx.stderr.write(
-          `${options.config}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}\n${formatLocatedIssues(r.issues)}\n`,
-        );
+      else ctx.stderr.write(describeProblems(options.config, r.issues));
       return ExitCode.InvalidInput;
     }
     const c = r.config;

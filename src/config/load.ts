@@ -44,6 +44,11 @@ export async function loadConfigFile(file: string): Promise<LoadResult> {
   return parseConfigText(text);
 }
 
+/** `FILE: N problems` and then one line per problem, ending in a newline. */
+export function describeProblems(file: string, issues: readonly LocatedIssue[]): string {
+  return `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${formatLocatedIssues(issues)}\n`;
+}
+
 /** `path (line N): message`, one per line. */
 export function formatLocatedIssues(issues: readonly LocatedIssue[]): string {
   return issues
