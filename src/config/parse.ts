@@ -338,7 +338,8 @@ function parseReals(
         : svc.check !== undefined
           ? `${at}.check`
           : 'defaults.check';
-    const checkPort = r.port ?? onlyPort;
+    // Several ports: the check (when it names none) probes the first.
+    const checkPort = r.port ?? svc.ports?.[0]?.port;
     if (checkInput === undefined && checkPort === undefined) {
       const issue = {
         path: `${at}.check`,

@@ -84,6 +84,16 @@ describe('parseConfig', () => {
     expect(web?.services[0]?.scheduler).toBe('wlc');
   });
 
+  it('checks a service of several ports on its first port when the check names none', () => {
+    const doc = minimal();
+    (doc.services[0] as Record<string, unknown>).ports = [{ port: 443 }, { port: 80 }];
+    const r = parseConfig(doc);
+    expect(r.config?.services[0]?.reals[0]?.check.probe).toMatchObject({
+      type: 'tcp',
+      target: { address: '10.1.0.1', port: 443 },
+    });
+  });
+
   it.each<[string, (d: Doc) => void, string[]]>([
     ['unknown field', (d) => (d.colour = 'blue'), ['colour: unknown field']],
     [
