@@ -9,7 +9,9 @@ export interface GracefulRestartMessage {
   enabled: boolean;
   restart_time: number;
   helper_only?: boolean;
+  deferral_time?: number;
   notification_enabled?: boolean;
+  local_restarting?: boolean;
 }
 
 export interface GlobalMessage {

@@ -12,6 +12,9 @@ import {
   DEFAULT_RESTART_TIME,
 } from './settings.js';
 
+/** Seconds a restarted speaker waits for the router's End-of-RIB before sending its routes. */
+const GR_DEFERRAL_TIME = 5;
+
 export function toPeerMessage(peer: PeerSettings, speaker: SpeakerSettings): PeerMessage {
   const hold = peer.holdTime ?? DEFAULT_HOLD_TIME;
   const restartTime = speaker.restartTime ?? DEFAULT_RESTART_TIME;
@@ -36,15 +39,21 @@ export function toPeerMessage(peer: PeerSettings, speaker: SpeakerSettings): Pee
       passive_mode: peer.passive ?? false,
       remote_port: peer.port ?? 179,
     },
-    // Helper-only off: this director is the restarting side. Notification
-    // (RFC 8538) stays off so that a hold-timer expiry — a dead or cut-off
-    // host — flushes our routes at once instead of keeping them stale.
+    // Helper-only off: this director is the restarting side, and every start
+    // is a restart whose forwarding (the kernel's IPVS table) was preserved,
+    // so the OPEN carries the restart and forwarding bits and routers keep
+    // the routes until our End-of-RIB. Notification (RFC 8538) stays off so
+    // that a hold-timer expiry (a dead or cut-off host) flushes our routes at
+    // once instead of keeping them stale. The router's End-of-RIB is awaited
+    // at most 5 s before ours are sent.
     graceful_restart: gr
       ? {
           enabled: true,
           restart_time: restartTime,
           helper_only: false,
           notification_enabled: false,
+          local_restarting: true,
+          deferral_time: GR_DEFERRAL_TIME,
         }
       : null,
     afi_safis: (peer.families ?? ['ipv4', 'ipv6']).map((f) => ({

@@ -250,6 +250,10 @@ function parseService(
     issues.push({ path: `${at}.tunnel.port`, message: 'is required for gue tunnels' });
 
   const flags: ServiceFlag[] = [...flagNames];
+  // Draining is weight 0. Without mh-fallback the kernel's mh scheduler gives
+  // a connection that hashes to a weight-0 real server no server at all (the
+  // client is refused); with it, the next server in the table takes it.
+  if (scheduler === 'mh' && !flags.includes('mh-fallback')) flags.push('mh-fallback');
   let timeout = 0;
   let netmask: number | undefined;
   if (svc.persistence) {

@@ -100,7 +100,7 @@ describe('anycastd run on a real kernel', () => {
       return performance.now() - started;
     };
     const table = (w1: number, w2: number) =>
-      '-A -t 198.51.100.10:80 -s mh\n' +
+      '-A -t 198.51.100.10:80 -s mh -b mh-fallback\n' +
       `-a -t 198.51.100.10:80 -r 10.2.1.2:80 -g -w ${w1}\n` +
       `-a -t 198.51.100.10:80 -r 10.2.2.2:80 -g -w ${w2}\n`;
 
@@ -160,7 +160,11 @@ describe('anycastd run on a real kernel', () => {
       30_000,
     );
     await sleep(1500);
-    expect(await watch.stop()).toEqual([]);
+    const moved = await watch.stop();
+    expect(
+      moved,
+      `${daemon.output().slice(-6000)}\n${router.process.output().slice(-3000)}`,
+    ).toEqual([]);
     expect(await saved()).toBe(tableBefore);
 
     // SIGTERM: draining attributes for the drain time, then withdrawn. (To

@@ -109,13 +109,16 @@ ${sessions}
   }
 
   /**
-   * Samples the next hops of each prefix every 10 ms until `stop()`, which
-   * returns every sample that differed from `expected` (an empty list means
-   * the router's table never changed meanwhile).
+   * Watches the router's kernel table until `stop()`, which returns every
+   * departure from `expected`: samples of the next hops taken every 10 ms
+   * that differ, and every deletion or change of one of the prefixes the
+   * kernel reported (`ip monitor route`), however brief. An empty list means
+   * the router's forwarding never changed meanwhile.
    */
   monitor(expected: Readonly<Record<string, readonly string[]>>): { stop(): Promise<string[]> } {
     const deviations: string[] = [];
     let running = true;
+    const events = this.ns.spawn('ip', ['-timestamp', 'monitor', 'route']);
     const loop = (async () => {
       // A lab torn down under a failed test ends the sampling, not the run.
       while (running && existsSync(`/run/netns/${this.ns.name}`)) {
@@ -132,6 +135,14 @@ ${sessions}
       stop: async () => {
         running = false;
         await loop;
+        // Let the last kernel notifications arrive before reading them.
+        await new Promise((r) => setTimeout(r, 100));
+        events.kill('SIGTERM');
+        const hosts = Object.keys(expected).map((p) => p.replace(/\/(32|128)$/, ''));
+        for (const line of events.output().split('\n')) {
+          if (hosts.some((h) => line.includes(` ${h} `) || line.includes(`${h} `)))
+            deviations.push(`kernel: ${line.trim()}`);
+        }
         return deviations;
       },
     };

@@ -56,7 +56,7 @@ describe('BGP settings', () => {
 });
 
 describe('peer messages', () => {
-  it('asks for graceful restart per family, short timers, no RFC 8538 notification', () => {
+  it('asks for graceful restart per family (restarting, forwarding kept), short timers, no RFC 8538 notification', () => {
     const msg = toPeerMessage({ address: '10.0.0.1', asn: 65000, families: ['ipv4'] }, speaker);
     expect(msg.conf).toMatchObject({ neighbor_address: '10.0.0.1', peer_asn: 65000 });
     expect(msg.timers?.config).toEqual({ hold_time: 9, keepalive_interval: 3, connect_retry: 5 });
@@ -65,6 +65,8 @@ describe('peer messages', () => {
       restart_time: 30,
       helper_only: false,
       notification_enabled: false,
+      local_restarting: true,
+      deferral_time: 5,
     });
     expect(msg.afi_safis).toEqual([
       {

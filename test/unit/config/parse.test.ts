@@ -40,7 +40,7 @@ describe('parseConfig', () => {
       { family: 'ipv4', protocol: 'tcp', address: '198.51.100.10', port: 80 },
       { family: 'ipv4', protocol: 'tcp', address: '198.51.100.10', port: 443 },
     ]);
-    expect(web.services[0]).toMatchObject({ scheduler: 'mh', flags: ['mh-port'] });
+    expect(web.services[0]).toMatchObject({ scheduler: 'mh', flags: ['mh-port', 'mh-fallback'] });
     // defaults.check and the service's check, merged field by field.
     expect(web.reals[0]?.check.probe).toMatchObject({
       type: 'http',

@@ -1,0 +1,163 @@
+/**
+ * The fleet lab: a router, directors, real servers and a client in network
+ * namespaces, as an anycast load-balancer fleet is wired.
+ *
+ *   client ── router ══ LAN (a bridge in the router namespace) ══ directors, real servers
+ *
+ * The router runs BIRD with ECMP (layer-4 hashing, so one client's
+ * connections spread), peers with every director over the LAN and forwards
+ * the client's packets for the VIP to a director; a director forwards them
+ * over direct routing (MAC rewrite on the LAN) to a real server, which has
+ * the VIP on `lo` (arp_ignore=1, arp_announce=2) and answers the client
+ * through the router directly.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DirectorLink, Router } from './bgp-fabric.js';
+import type { LabProcess, Netns, NetnsLab } from './netns.js';
+
+export const VIP = '198.51.100.10';
+export const ROUTER_LAN = '10.10.0.1';
+export const CLIENT = '10.20.0.2';
+
+export interface FleetDirector {
+  ns: Netns;
+  address: string;
+  /** Its interface on the LAN. */
+  lan: string;
+  dir: string;
+  config: string;
+  daemon?: LabProcess;
+}
+
+export interface FleetReal {
+  ns: Netns;
+  name: string;
+  address: string;
+  server?: LabProcess;
+}
+
+export interface Fleet {
+  router: Router;
+  client: Netns;
+  directors: FleetDirector[];
+  reals: FleetReal[];
+}
+
+/** anycastd's configuration for one director of the lab. */
+export function directorConfig(
+  d: FleetDirector,
+  reals: readonly FleetReal[],
+  scheduler: string,
+): string {
+  return `
+director: {name: ${d.ns.name.slice(-8)}, router_id: ${d.address}}
+api: {listen: "unix://${d.dir}/api.sock"}
+state_file: ${d.dir}/state.json
+resync_interval: 2s
+bgp:
+  asn: 65001
+  listen_addresses: [${d.address}]
+  sidecar: {mode: spawn, state_dir: ${d.dir}/gobgp}
+  peers: [{address: ${ROUTER_LAN}, asn: 65000, families: [ipv4], hold_time: 3s, connect_retry: 1s}]
+  shutdown: {drain_time: 1s}
+defaults:
+  check: {type: http, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
+services:
+  - name: web
+    vip: ${VIP}
+    ports: [{port: 80}]
+    scheduler: ${scheduler}
+    # mh hashes the source address alone; with one client in the lab, the port spreads it.
+    flags: [${scheduler === 'mh' ? 'mh-port' : ''}]
+    reals: [${reals.map((r) => `{address: ${r.address}}`).join(', ')}]
+    announce: {min_healthy: 1}
+`;
+}
+
+export async function buildFleet(
+  lab: NetnsLab,
+  opts: { directors: number; reals: number; scheduler?: string },
+): Promise<Fleet> {
+  const router = await lab.namespace('router');
+  await router.sysctl('net.ipv4.ip_forward', '1');
+  // Hash on ports too: one client's connections spread over every director.
+  await router.sysctl('net.ipv4.fib_multipath_hash_policy', '1');
+  await router.ip('link', 'add', 'br0', 'type', 'bridge');
+  await router.ip('link', 'set', 'br0', 'up');
+  await router.addAddress('br0', `${ROUTER_LAN}/24`);
+  const join_ = async (ns: Netns, address: string) => {
+    const l = await lab.link(router, ns, { addressB: `${address}/24` });
+    await router.ip('link', 'set', l.a, 'master', 'br0');
+    await ns.ip('route', 'add', 'default', 'via', ROUTER_LAN);
+    return l.b;
+  };
+
+  const client = await lab.namespace('client');
+  await lab.link(router, client, { addressA: '10.20.0.1/24', addressB: `${CLIENT}/24` });
+  await client.ip('route', 'add', 'default', 'via', '10.20.0.1');
+
+  const directors: FleetDirector[] = [];
+  for (let i = 1; i <= opts.directors; i++) {
+    const ns = await lab.namespace(`dir${i}`);
+    const address = `10.10.0.${10 + i}`;
+    const lan = await join_(ns, address);
+    // IPVS takes packets for local addresses only; the VIP must not be answered for on the LAN.
+    await ns.addAddress('lo', `${VIP}/32`);
+    await ns.sysctl('net.ipv4.conf.all.arp_ignore', '1');
+    await ns.sysctl('net.ipv4.conf.all.arp_announce', '2');
+    const dir = mkdtempSync(join(tmpdir(), `acd-fleet-d${i}-`));
+    directors.push({ ns, address, lan, dir, config: join(dir, 'anycastd.yaml') });
+  }
+  const reals: FleetReal[] = [];
+  for (let i = 1; i <= opts.reals; i++) {
+    const ns = await lab.namespace(`real${i}`);
+    const address = `10.10.0.${20 + i}`;
+    await join_(ns, address);
+    await ns.addAddress('lo', `${VIP}/32`);
+    await ns.sysctl('net.ipv4.conf.all.arp_ignore', '1');
+    await ns.sysctl('net.ipv4.conf.all.arp_announce', '2');
+    reals.push({ ns, address, name: `real${i}` });
+  }
+  for (const d of directors)
+    writeFileSync(d.config, directorConfig(d, reals, opts.scheduler ?? 'mh'));
+
+  const links: DirectorLink[] = directors.map((d, i) => ({
+    ns: d.ns,
+    router4: ROUTER_LAN,
+    router6: `fd10::1`,
+    director4: d.address,
+    director6: `fd10::${11 + i}`,
+  }));
+  const routerDir = mkdtempSync(join(tmpdir(), 'acd-fleet-router-'));
+  return { router: await Router.start(router, links, routerDir), client, directors, reals };
+}
+
+/** Starts a real server's HTTP server: it answers with its own name. */
+export async function serve(r: FleetReal): Promise<void> {
+  r.server = r.ns.spawn('node', [
+    '-e',
+    `require('http').createServer((q, s) => s.end('${r.name}')).listen(80, '0.0.0.0', () => console.log('ready'))`,
+  ]);
+  await r.server.waitFor('ready');
+}
+
+/** `count` HTTP requests from the client to the VIP, each on a new connection: answers by real server. */
+export async function requests(client: Netns, count: number): Promise<Record<string, number>> {
+  const r = await client.run('node', [
+    '-e',
+    `const http = require('http');
+     const seen = {};
+     let left = ${count};
+     const one = () => new Promise((resolve) => {
+       const req = http.get({ host: '${VIP}', port: 80, agent: false, timeout: 2000 }, (res) => {
+         let body = ''; res.on('data', (d) => body += d); res.on('end', () => { seen[body] = (seen[body] || 0) + 1; resolve(); });
+       });
+       req.on('timeout', () => req.destroy(new Error('timeout')));
+       req.on('error', (e) => { seen['error: ' + e.message] = (seen['error: ' + e.message] || 0) + 1; resolve(); });
+     });
+     (async () => { while (left-- > 0) await one(); console.log(JSON.stringify(seen)); })();`,
+  ]);
+  return JSON.parse(r.stdout) as Record<string, number>;
+}
