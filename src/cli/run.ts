@@ -47,6 +47,7 @@ sidecar stops; the IPVS table is left as it is.`,
       { parseListen },
       state,
       drainTarget,
+      vipAddresses,
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -57,6 +58,7 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../api/listen.js'),
       import('../daemon/state-file.js'),
       import('../daemon/drain-target.js'),
+      import('../daemon/vip-addresses.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     const token = config.api.tokenFile
@@ -75,6 +77,7 @@ sidecar stops; the IPVS table is left as it is.`,
       config,
       log: log.child({ component: 'daemon' }),
       openIpvs: () => IpvsClient.open(),
+      addresses: vipAddresses.iproute2,
       routes: bgp,
       health: (onEvent) =>
         new HealthEngine({

@@ -59,7 +59,12 @@ export interface VirtualService {
 }
 
 export interface Config {
-  readonly director: { readonly name: string; readonly routerId: string };
+  readonly director: {
+    readonly name: string;
+    readonly routerId: string;
+    /** Where the VIPs are added; undefined when the operator manages them ("none"). */
+    readonly vipInterface: string | undefined;
+  };
   readonly api: { readonly listen: string; readonly tokenFile: string | undefined };
   readonly resyncIntervalMs: number;
   readonly stateFile: string;

@@ -61,7 +61,12 @@ export function parseConfig(input: unknown): ParseResult {
   if (issues.length > 0 || !bgp) return { issues };
   return {
     config: deepFreeze({
-      director: { name: raw.director.name, routerId: raw.director.router_id },
+      director: {
+        name: raw.director.name,
+        routerId: raw.director.router_id,
+        vipInterface:
+          raw.director.vip_interface === 'none' ? undefined : raw.director.vip_interface,
+      },
       api: { listen: raw.api.listen, tokenFile: raw.api.token_file },
       resyncIntervalMs: raw.resync_interval,
       stateFile: raw.state_file,

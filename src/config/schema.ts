@@ -203,6 +203,17 @@ export const configSchema = z
           error: 'must be 1..63 letters, digits, ".", "_" or "-", starting with a letter or digit',
         }),
         router_id: ipv4,
+        /**
+         * Interface the VIPs are put on (as /32 and /128), so the kernel
+         * delivers their packets to IPVS; a dummy interface of that name is
+         * created if missing. "none": the operator puts them in place.
+         */
+        vip_interface: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,15}$/, {
+            error: 'must be an interface name (1..15 characters)',
+          })
+          .default('anycastd0'),
       })
       .strict(),
     api: z

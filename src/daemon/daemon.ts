@@ -27,6 +27,7 @@ import { desiredIpvs } from './desired-ipvs.js';
 import { desiredRoutes, gateInputs, vipGroups } from './desired-routes.js';
 import { type Drains, NO_DRAINS, type RealHealth, realDrained, realKey } from './health-view.js';
 import { planIpvs } from './plan-ipvs.js';
+import { type AddressPort, planAddresses } from './vip-addresses.js';
 
 /** The kernel side, as the daemon uses it (IpvsClient in production). */
 export interface IpvsPort {
@@ -61,6 +62,8 @@ export interface DaemonOptions {
   /** Longest warm-up before routes are set even with checks still unknown; 30 s. */
   warmupMaxMs?: number;
   now?: () => number;
+  /** Adds and removes the VIP addresses; none: VIP addresses are left alone. */
+  addresses?: AddressPort | undefined;
   /** Told after every pass (metrics). */
   onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
 }
@@ -100,6 +103,10 @@ export class Daemon {
   private groups: Map<string, VirtualService[]>;
   private readonly health = new Map<string, RealHealth>();
   private readonly gates = new Map<string, GateState>();
+  /** VIPs whose routes were last handed to GoBGP. */
+  private announced = new Set<string>();
+  /** VIP addresses this daemon put on the VIP interface, in this or an earlier configuration. */
+  private readonly ownedAddresses = new Set<string>();
   private drains: Drains = NO_DRAINS;
   private previouslyOwned: ServiceKey[] = [];
   private ipvs: IpvsPort | undefined;
@@ -411,9 +418,9 @@ export class Daemon {
       : { ops: [], reasons: [] };
 
     const warm = this.warmedUp(now);
-    const announcedBefore = new Set(
-      [...this.gates].filter(([, g]) => g.route !== 'withdraw').map(([v]) => v),
-    );
+    // The VIPs whose routes were last set: a VIP removed by a reload is among
+    // them even though it has no gate any more, and is withdrawn first too.
+    const announcedBefore = this.announced;
     if (warm) {
       for (const [vip, group] of this.groups) {
         const prev = this.gates.get(vip);
@@ -436,6 +443,7 @@ export class Daemon {
       );
       if (keep.size < announcedBefore.size) {
         this.options.routes.setAnnouncements(desiredRoutes(this.groups, keep));
+        this.announced = new Set(keep.keys());
         await this.options.routes
           .synced(2000)
           .catch((err: unknown) =>
@@ -470,7 +478,19 @@ export class Daemon {
       this.previouslyOwned = [];
     }
 
-    if (warm) this.options.routes.setAnnouncements(desiredRoutes(this.groups, this.gates));
+    // VIP addresses: added before any announcement, removed after the withdrawals.
+    let addressesOk = true;
+    if (ipvsOk) addressesOk = await this.syncAddresses();
+    if (warm && addressesOk) {
+      this.options.routes.setAnnouncements(desiredRoutes(this.groups, this.gates));
+      this.announced = new Set(
+        [...this.gates].filter(([, g]) => g.route !== 'withdraw').map(([v]) => v),
+      );
+    } else if (warm) {
+      // Packets for a VIP that is not a local address would be lost: attract none.
+      this.options.routes.setAnnouncements([]);
+      this.announced = new Set();
+    }
     this.scheduleWake(now);
     this.last = {
       at: new Date(now).toISOString(),
@@ -485,6 +505,45 @@ export class Daemon {
       failed,
       ipvsOk,
     });
+  }
+
+  /** Puts the VIPs on the VIP interface and takes away the ones no longer configured. */
+  private async syncAddresses(): Promise<boolean> {
+    const ifname = this.config.director.vipInterface;
+    const port = this.options.addresses;
+    if (!ifname || !port) return true;
+    const wanted = new Set(
+      [...this.groups.values()].map((g) => {
+        const vs = g[0];
+        return vs ? `${vs.vip}/${vs.family === 'ipv4' ? 32 : 128}` : '';
+      }),
+    );
+    try {
+      const plan = planAddresses(wanted, await port.list(ifname), this.ownedAddresses);
+      for (const cidr of plan.add) {
+        await port.add(ifname, cidr);
+        this.log.info(
+          { event: 'vip_address_added', address: cidr, interface: ifname },
+          `${cidr} added to ${ifname}`,
+        );
+      }
+      for (const cidr of plan.remove) {
+        await port.remove(ifname, cidr);
+        this.ownedAddresses.delete(cidr);
+        this.log.info(
+          { event: 'vip_address_removed', address: cidr, interface: ifname },
+          `${cidr} removed from ${ifname}`,
+        );
+      }
+      for (const cidr of wanted) this.ownedAddresses.add(cidr);
+      return true;
+    } catch (err) {
+      const message = `cannot put the VIPs on ${ifname}: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.error({ event: 'vip_address_failed', error: message }, message);
+      // Shown as the kernel side failing; the caller withdraws every route.
+      this.ipvsError = message;
+      return false;
+    }
   }
 
   /** A hold-down or drain that ends later needs a reconcile then, health or not. */

@@ -103,8 +103,8 @@ export async function buildFleet(
     const ns = await lab.namespace(`dir${i}`);
     const address = `10.10.0.${10 + i}`;
     const lan = await join_(ns, address);
-    // IPVS takes packets for local addresses only; the VIP must not be answered for on the LAN.
-    await ns.addAddress('lo', `${VIP}/32`);
+    // anycastd puts the VIP on its own interface (IPVS sees local packets only); the
+    // director must not answer ARP for it on the LAN.
     await ns.sysctl('net.ipv4.conf.all.arp_ignore', '1');
     await ns.sysctl('net.ipv4.conf.all.arp_announce', '2');
     const dir = mkdtempSync(join(tmpdir(), `acd-fleet-d${i}-`));

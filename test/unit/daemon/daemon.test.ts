@@ -8,6 +8,7 @@ import type { BgpStatus } from '../../../src/bgp/speaker.js';
 import type { Config } from '../../../src/config/model.js';
 import { parseConfigOrThrow } from '../../../src/config/parse.js';
 import { Daemon, type IpvsPort, type RoutesPort } from '../../../src/daemon/daemon.js';
+import type { AddressPort } from '../../../src/daemon/vip-addresses.js';
 import type { HealthEvent } from '../../../src/health/engine.js';
 import { IpvsError } from '../../../src/ipvs/errors.js';
 import {
@@ -113,10 +114,30 @@ class FakeRoutes implements RoutesPort {
   }
 }
 
+/** The VIP interface's addresses in memory; `fail` makes every change throw. */
+class FakeAddresses implements AddressPort {
+  present: string[] = [];
+  fail = false;
+  constructor(private readonly events: string[]) {}
+  async list() {
+    return [...this.present];
+  }
+  async add(ifname: string, cidr: string) {
+    if (this.fail) throw new Error('RTNETLINK answers: Operation not permitted');
+    this.events.push(`address add ${cidr} dev ${ifname}`);
+    this.present.push(cidr);
+  }
+  async remove(ifname: string, cidr: string) {
+    this.events.push(`address del ${cidr} dev ${ifname}`);
+    this.present = this.present.filter((a) => a !== cidr);
+  }
+}
+
 function setup(opts: { warmupMaxMs?: number } = {}) {
   const events: string[] = [];
   const ipvs = new FakeIpvs(events);
   const routes = new FakeRoutes(events);
+  const addresses = new FakeAddresses(events);
   let emit: (e: HealthEvent) => void = () => {};
   const daemon = new Daemon({
     config,
@@ -129,6 +150,7 @@ function setup(opts: { warmupMaxMs?: number } = {}) {
     },
     gate: { holdDownMs: 0 },
     warmupMaxMs: opts.warmupMaxMs ?? 60_000,
+    addresses,
   });
   const health = async (address: string, to: 'up' | 'down') => {
     emit({
@@ -139,7 +161,7 @@ function setup(opts: { warmupMaxMs?: number } = {}) {
     });
     await daemon.settled();
   };
-  return { daemon, ipvs, routes, events, health };
+  return { daemon, ipvs, routes, events, health, addresses };
 }
 
 describe('daemon loop', () => {
@@ -155,6 +177,10 @@ describe('daemon loop', () => {
     await health('10.1.0.2', 'up');
     expect(ipvs.weights()).toEqual({ '10.1.0.1': 1, '10.1.0.2': 1 });
     expect(routes.current?.map((r) => r.prefix)).toEqual(['198.51.100.10/32']);
+    // The VIP became a local address before anything was announced.
+    expect(events.indexOf('address add 198.51.100.10/32 dev anycastd0')).toBeLessThan(
+      events.indexOf('routes [198.51.100.10/32]'),
+    );
     // Announced only after the destinations got their weight.
     expect(events.slice(-3)).toEqual([
       'ipvs edit destination 10.1.0.1:80 of TCP 198.51.100.10:80 w=1',
@@ -248,6 +274,53 @@ describe('daemon plan', () => {
     expect(plan.routes).toEqual(['re-announce 198.51.100.10/32 with new attributes']);
     expect(ipvs.weights()).toEqual(before);
     expect(routes.current?.[0]?.med).toBeUndefined();
+    await daemon.stop();
+  });
+});
+
+describe('VIP addresses', () => {
+  it('removes a VIP a reload dropped only after its route is withdrawn, and leaves others alone', async () => {
+    const { daemon, events, health, addresses } = setup();
+    addresses.present.push('203.0.113.9/32');
+    await daemon.start();
+    await health('10.1.0.1', 'up');
+    await health('10.1.0.2', 'up');
+    events.length = 0;
+    const next = parseConfigOrThrow({
+      director: { name: 'lb1', router_id: '192.0.2.11' },
+      bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
+      services: [
+        {
+          name: 'v6',
+          vip: '2001:db8::10',
+          ports: [{ port: 80 }],
+          reals: [{ address: '2001:db8:1::1' }],
+        },
+      ],
+    });
+    daemon.reload(next);
+    await daemon.settled();
+    const withdrawn = events.indexOf('routes []');
+    const removed = events.indexOf('address del 198.51.100.10/32 dev anycastd0');
+    expect(withdrawn).toBeGreaterThanOrEqual(0);
+    expect(removed).toBeGreaterThan(withdrawn);
+    expect(events.indexOf('ipvs delete service TCP 198.51.100.10:80')).toBeGreaterThan(withdrawn);
+    expect(addresses.present.sort()).toEqual(['2001:db8::10/128', '203.0.113.9/32']);
+    await daemon.stop();
+  });
+
+  it('withdraws every route when the VIPs cannot be made local', async () => {
+    const { daemon, routes, health, addresses } = setup();
+    await daemon.start();
+    await health('10.1.0.1', 'up');
+    await health('10.1.0.2', 'up');
+    expect(routes.current?.length).toBe(1);
+    addresses.present = [];
+    addresses.fail = true;
+    daemon.setDrains(daemon.drainState);
+    await daemon.settled();
+    expect(routes.current).toEqual([]);
+    expect(daemon.status().ipvs.error).toMatch(/^cannot put the VIPs on anycastd0: RTNETLINK/);
     await daemon.stop();
   });
 });
