@@ -9,7 +9,7 @@ import type { Family } from '../model/address.js';
 import { parseAddress, formatAddress } from '../model/address.js';
 import type { Announcement, Origin } from './announcement.js';
 import { ORIGINS, compareLarge } from './announcement.js';
-import { formatCommunity, formatLargeCommunity } from './communities.js';
+import { formatCommunity, formatLargeCommunity, parseCommunity } from './communities.js';
 import { protoRoot } from './proto.js';
 
 const TYPE_PREFIX = 'type.googleapis.com/apipb.';
@@ -78,7 +78,11 @@ export function toPath(a: Announcement, withdraw = false): PathMessage {
   if (a.localPref !== undefined)
     pattrs.push(pack('LocalPrefAttribute', { local_pref: a.localPref }));
   if (a.communities.length > 0)
-    pattrs.push(pack('CommunitiesAttribute', { communities: a.communities.map(communityValue) }));
+    pattrs.push(
+      pack('CommunitiesAttribute', {
+        communities: a.communities.map((c) => parseCommunity(c) ?? 0),
+      }),
+    );
   if (a.largeCommunities.length > 0)
     pattrs.push(
       pack('LargeCommunitiesAttribute', {
@@ -89,11 +93,6 @@ export function toPath(a: Announcement, withdraw = false): PathMessage {
       }),
     );
   return withdraw ? { nlri, pattrs, family, is_withdraw: true } : { nlri, pattrs, family };
-}
-
-function communityValue(text: string): number {
-  const [high, low] = text.split(':').map(Number);
-  return (high ?? 0) * 0x10000 + (low ?? 0);
 }
 
 /** A Path read back from GoBGP, as an Announcement, or why it cannot be one. */

@@ -28,16 +28,24 @@ export function packageDefinition(): protoLoader.PackageDefinition {
 }
 
 export function protoRoot(): protobuf.Root {
-  if (!root) {
-    const r = new protobuf.Root();
-    r.resolvePath = (_origin, target) =>
-      target.startsWith('google/') ? target : join(PROTO_DIR, target.replace(/^.*\//, ''));
-    r.loadSync(
-      PROTO_FILES.map((f) => join(PROTO_DIR, f)),
-      { keepCase: true },
-    );
-    r.resolveAll();
-    root = r;
-  }
+  root ??= loadProtoRoot(PROTO_DIR);
   return root;
+}
+
+/**
+ * Loads gobgp.proto and attribute.proto from `dir` as a protobufjs Root. Both
+ * import siblings by bare name ("gobgp.proto"); google/* come from
+ * protobufjs's bundled well-known types. The contract test loads GoBGP's own
+ * copies the same way.
+ */
+export function loadProtoRoot(dir: string): protobuf.Root {
+  const r = new protobuf.Root();
+  r.resolvePath = (_origin, target) =>
+    target.startsWith('google/') ? target : join(dir, target.replace(/^.*\//, ''));
+  r.loadSync(
+    PROTO_FILES.map((f) => join(dir, f)),
+    { keepCase: true },
+  );
+  r.resolveAll();
+  return r;
 }

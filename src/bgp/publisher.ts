@@ -16,7 +16,7 @@ import { InvalidInputError } from '../config/issues.js';
 import type { Logger } from '../log.js';
 import { type Announcement, type AnnouncementSpec, parseAnnouncements } from './announcement.js';
 import { type GobgpClient, GobgpError } from './client.js';
-import { GRACEFUL_SHUTDOWN, formatCommunity } from './communities.js';
+import { GRACEFUL_SHUTDOWN, formatCommunity, parseCommunity } from './communities.js';
 import type { PeerMessage } from './messages.js';
 import { IPV4_UNICAST, IPV6_UNICAST, fromPath, toPath } from './path-codec.js';
 import { type PeerStatus, peerStatus, toPeerMessage } from './peers.js';
@@ -203,7 +203,7 @@ export class BgpPublisher {
         ...a,
         med: drain.med ?? a.med,
         communities: [...new Set([...a.communities, ...extra])].sort(
-          (x, y) => communityOrder(x) - communityOrder(y),
+          (x, y) => (parseCommunity(x) ?? 0) - (parseCommunity(y) ?? 0),
         ),
       });
     }
@@ -524,9 +524,4 @@ function applyToHeld(held: Map<string, HeldRoute>, ops: readonly RouteOp[]) {
     }
   }
   return { announced, withdrawn, replaced };
-}
-
-function communityOrder(text: string): number {
-  const [high, low] = text.split(':').map(Number);
-  return (high ?? 0) * 0x10000 + (low ?? 0);
 }

@@ -153,12 +153,8 @@ export class Daemon {
 
   /** Applies a new configuration as a diff; unchanged checks and routes are not touched. */
   reload(config: Config): void {
-    const before = new Set(
-      config.services.flatMap((vs) => vs.services.map((s) => serviceKeyString(s.key))),
-    );
-    this.previouslyOwned = this.config.services
-      .flatMap((vs) => vs.services.map((s) => s.key))
-      .filter((k) => !before.has(serviceKeyString(k)));
+    // Added to, not replaced: two reloads before the next pass must both be honoured.
+    this.previouslyOwned = [...this.previouslyOwned, ...droppedServiceKeys(this.config, config)];
     if (JSON.stringify(config.bgp) !== JSON.stringify(this.config.bgp))
       this.log.warn(
         { event: 'bgp_settings_changed' },
@@ -198,12 +194,7 @@ export class Daemon {
   async plan(config: Config): Promise<{ ipvs: readonly string[]; routes: string[] }> {
     this.ipvs ??= await this.options.openIpvs();
     const actual = await this.ipvs.dump();
-    const keep = new Set(
-      config.services.flatMap((vs) => vs.services.map((s) => serviceKeyString(s.key))),
-    );
-    const dropped = this.config.services
-      .flatMap((vs) => vs.services.map((s) => s.key))
-      .filter((k) => !keep.has(serviceKeyString(k)));
+    const dropped = [...this.previouslyOwned, ...droppedServiceKeys(this.config, config)];
     const ipvs = planIpvs(
       desiredIpvs(config.services, this.health, this.drains),
       actual,
@@ -561,4 +552,14 @@ export class Daemon {
       this.wakeTimer.unref();
     }
   }
+}
+
+/** IPVS services `from` declares that `to` no longer does. */
+function droppedServiceKeys(from: Config, to: Config): ServiceKey[] {
+  const kept = new Set(
+    to.services.flatMap((vs) => vs.services.map((s) => serviceKeyString(s.key))),
+  );
+  return from.services
+    .flatMap((vs) => vs.services.map((s) => s.key))
+    .filter((k) => !kept.has(serviceKeyString(k)));
 }

@@ -8,23 +8,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { PROTO_DIR, PROTO_FILES } from '../../../src/bgp/proto-files.js';
+import { PROTO_DIR } from '../../../src/bgp/proto-files.js';
+import { loadProtoRoot } from '../../../src/bgp/proto.js';
 
 const UPSTREAM_DIR = '/usr/share/gocode/src/github.com/osrg/gobgp/api';
 
-function load(dir: string): protobuf.Root {
-  const root = new protobuf.Root();
-  // Both sets import siblings by bare name ("gobgp.proto"); google/* come
-  // from protobufjs's bundled well-known types.
-  root.resolvePath = (_origin, target) =>
-    target.startsWith('google/') ? target : join(dir, target.replace(/^.*\//, ''));
-  root.loadSync(
-    PROTO_FILES.map((f) => join(dir, f)),
-    { keepCase: true },
-  );
-  root.resolveAll();
-  return root;
-}
+const load = loadProtoRoot;
 
 function upstream(): protobuf.Root {
   if (!existsSync(join(UPSTREAM_DIR, 'gobgp.proto'))) {
