@@ -10,6 +10,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+function stderrOf(error: unknown): string {
+  const stderr = (error as { stderr?: unknown }).stderr;
+  return typeof stderr === 'string' ? stderr : String(error);
+}
+
 /** How the daemon changes addresses (iproute2 in production, a fake in unit tests). */
 export interface AddressPort {
   /** Addresses (`198.51.100.10/32`) on the interface, creating it (a dummy, up) if missing. */
@@ -27,8 +32,13 @@ export const iproute2: AddressPort = {
     let out: string;
     try {
       out = (await run('ip', ['-j', 'addr', 'show', 'dev', ifname])).stdout;
-    } catch {
-      await run('ip', ['link', 'add', ifname, 'type', 'dummy']);
+    } catch (error) {
+      // Only a missing interface is created; any other failure (a killed `ip`, no
+      // permission) is reported as it is rather than hidden behind a failed create.
+      if (!/does not exist/.test(stderrOf(error))) throw error;
+      await run('ip', ['link', 'add', ifname, 'type', 'dummy']).catch((e: unknown) => {
+        if (!/File exists/.test(stderrOf(e))) throw e;
+      });
       await run('ip', ['link', 'set', ifname, 'up']);
       out = (await run('ip', ['-j', 'addr', 'show', 'dev', ifname])).stdout;
     }
