@@ -9,6 +9,7 @@ import { ExitCode } from './exit-codes.js';
 
 const controller = new AbortController();
 let stopping: number | undefined;
+let stoppedCleanly = false;
 const onSignal = (code: number) => () => {
   // A second signal while stopping means "now": exit without waiting.
   if (stopping !== undefined) process.exit(code);
@@ -28,5 +29,8 @@ const code = await runCli(rootCommand, process.argv.slice(2), {
   },
   env: process.env,
   signal: controller.signal,
+  stopped: () => {
+    stoppedCleanly = true;
+  },
 });
-process.exitCode = stopping ?? code;
+process.exitCode = stoppedCleanly && code === ExitCode.Ok ? code : (stopping ?? code);

@@ -65,6 +65,12 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGINT/SIGTERM; long-running commands stop when it fires. */
   signal: AbortSignal;
+  /**
+   * Called by a command that finished the orderly stop a signal asked for
+   * (the daemon): the process then exits 0, not 130 or 143, as service
+   * managers expect of a clean stop.
+   */
+  stopped?: () => void;
 }
 
 export interface Command<O extends OptionSpecs = OptionSpecs> {

@@ -15,6 +15,7 @@ export interface CliIo {
   stdin: CliContext['stdin'];
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+  stopped?: () => void;
   /** Builds the logger once the level is known; tests pass a silent one. */
   makeLogger?: (level: string) => Logger;
 }
@@ -45,6 +46,7 @@ export async function runCli(root: Command, argv: readonly string[], io: CliIo):
     },
     env: io.env,
     signal: io.signal,
+    ...(io.stopped ? { stopped: io.stopped } : {}),
     get log() {
       log ??= makeLogger(level);
       return log;
