@@ -48,6 +48,7 @@ sidecar stops; the IPVS table is left as it is.`,
       state,
       drainTarget,
       vipAddresses,
+      { procSysctls },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -59,6 +60,7 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../daemon/state-file.js'),
       import('../daemon/drain-target.js'),
       import('../daemon/vip-addresses.js'),
+      import('../daemon/sysctl-port.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     const token = config.api.tokenFile
@@ -78,6 +80,7 @@ sidecar stops; the IPVS table is left as it is.`,
       log: log.child({ component: 'daemon' }),
       openIpvs: () => IpvsClient.open(),
       addresses: vipAddresses.iproute2,
+      sysctls: procSysctls,
       routes: bgp,
       health: (onEvent) =>
         new HealthEngine({
@@ -144,6 +147,7 @@ sidecar stops; the IPVS table is left as it is.`,
     process.off('SIGHUP', onHup);
     await api.close();
     await daemon.stop('withdraw');
+    ctx.stopped?.();
     return ExitCode.Ok;
   },
 });

@@ -4,6 +4,7 @@
  * canonical order (every director builds the same `mh` table from the same
  * list). Produced only by parseConfig; frozen.
  */
+import type { IpvsSysctl } from '../ipvs/sysctls.js';
 import type { Announcement } from '../bgp/announcement.js';
 import type { PeerSettings, SpeakerSettings } from '../bgp/settings.js';
 import type { SidecarMode } from '../bgp/speaker.js';
@@ -67,6 +68,8 @@ export interface Config {
   };
   readonly api: { readonly listen: string; readonly tokenFile: string | undefined };
   readonly resyncIntervalMs: number;
+  /** The net.ipv4.vs.* settings the file names (see src/daemon/ipvs-sysctls.ts for implied ones). */
+  readonly ipvsSysctls: Readonly<Partial<Record<IpvsSysctl, number>>>;
   readonly stateFile: string;
   readonly bgp: {
     readonly speaker: SpeakerSettings;

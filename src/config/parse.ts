@@ -69,6 +69,9 @@ export function parseConfig(input: unknown): ParseResult {
       },
       api: { listen: raw.api.listen, tokenFile: raw.api.token_file },
       resyncIntervalMs: raw.resync_interval,
+      ipvsSysctls: Object.fromEntries(
+        Object.entries(raw.ipvs_sysctls).filter(([, v]) => v !== undefined),
+      ),
       stateFile: raw.state_file,
       bgp,
       services,

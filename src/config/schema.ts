@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { SCHEDULERS } from '../ipvs/model.js';
+import { IPVS_SYSCTLS, IPVS_SYSCTL_NAMES } from '../ipvs/sysctls.js';
 import { parseAddress } from '../model/address.js';
 import { duration } from './duration.js';
 import { show } from './issues.js';
@@ -226,6 +227,22 @@ export const configSchema = z
       .strict()
       .default({ listen: 'unix:///run/anycastd/api.sock' }),
     resync_interval: seconds(1, 3600).default(5000),
+    /**
+     * net.ipv4.vs.* settings held in this director's network namespace: set at
+     * start, checked and repaired on every resync. Unnamed ones are left as they are,
+     * except sloppy_tcp/sloppy_sctp, which default to 1 when a service hashes (mh, sh).
+     */
+    ipvs_sysctls: z
+      .object(
+        Object.fromEntries(
+          IPVS_SYSCTL_NAMES.map((n) => [
+            n,
+            z.number().int().min(0).max(IPVS_SYSCTLS[n].max).optional(),
+          ]),
+        ) as Record<keyof typeof IPVS_SYSCTLS, z.ZodOptional<z.ZodNumber>>,
+      )
+      .strict()
+      .default({}),
     /** Where operator drains are kept across restarts. */
     state_file: z.string().min(1).default('/var/lib/anycastd/state.json'),
     bgp: bgpSchema,

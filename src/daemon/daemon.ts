@@ -28,6 +28,9 @@ import { desiredRoutes, gateInputs, vipGroups } from './desired-routes.js';
 import { type Drains, NO_DRAINS, type RealHealth, realDrained, realKey } from './health-view.js';
 import { planIpvs } from './plan-ipvs.js';
 import { type AddressPort, planAddresses } from './vip-addresses.js';
+import { planSysctls, wantedSysctls } from './ipvs-sysctls.js';
+import type { SysctlPort } from './sysctl-port.js';
+import type { IpvsSysctl } from '../ipvs/sysctls.js';
 
 /** The kernel side, as the daemon uses it (IpvsClient in production). */
 export interface IpvsPort {
@@ -64,6 +67,8 @@ export interface DaemonOptions {
   now?: () => number;
   /** Adds and removes the VIP addresses; none: VIP addresses are left alone. */
   addresses?: AddressPort | undefined;
+  /** Holds the net.ipv4.vs.* settings; none: they are left alone. */
+  sysctls?: SysctlPort | undefined;
   /** Told after every pass (metrics). */
   onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
 }
@@ -96,6 +101,8 @@ export interface DaemonStatus {
   reals: RealStatus[];
   bgp: BgpStatus;
   drains: { director: boolean; vips: string[]; services: string[]; reals: string[] };
+  /** The net.ipv4.vs.* settings held, the value last seen and why each is held. */
+  sysctls: { name: string; wanted: number; actual: number | undefined; why: string }[];
 }
 
 export class Daemon {
@@ -116,6 +123,7 @@ export class Daemon {
   private fullResync = true;
   private stopped = false;
   private wake: (() => void) | undefined;
+  private readonly sysctlsSeen = new Map<IpvsSysctl, number | undefined>();
   private loop: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -279,6 +287,9 @@ export class Daemon {
         services: [...this.drains.services],
         reals: [...this.drains.reals],
       },
+      sysctls: [...wantedSysctls(this.config.ipvsSysctls, this.config.services)].map(
+        ([name, w]) => ({ name, wanted: w.value, actual: this.sysctlsSeen.get(name), why: w.why }),
+      ),
     };
   }
 
@@ -399,6 +410,8 @@ export class Daemon {
       this.ipvs?.close();
       this.ipvs = undefined;
     }
+    // Before the table changes: a service that needs sloppy_tcp must not run without it.
+    if (actual !== undefined && full) await this.syncSysctls();
     const ipvsOk = actual !== undefined;
     const plan = ipvsOk
       ? planIpvs(
@@ -496,6 +509,36 @@ export class Daemon {
       failed,
       ipvsOk,
     });
+  }
+
+  /** Brings net.ipv4.vs.* to what the configuration holds; a failure is logged, not fatal. */
+  private async syncSysctls(): Promise<void> {
+    const port = this.options.sysctls;
+    if (!port) return;
+    const wanted = wantedSysctls(this.config.ipvsSysctls, this.config.services);
+    try {
+      for (const name of wanted.keys()) this.sysctlsSeen.set(name, await port.read(name));
+      for (const c of planSysctls(wanted, this.sysctlsSeen)) {
+        if (c.from === undefined) {
+          this.log.warn(
+            { event: 'ipvs_sysctl_missing', name: c.name },
+            `net.ipv4.vs.${c.name} does not exist in this kernel; not set`,
+          );
+          continue;
+        }
+        await port.write(c.name, c.to);
+        this.sysctlsSeen.set(c.name, c.to);
+        this.log.info(
+          { event: 'ipvs_sysctl_set', name: c.name, from: c.from, to: c.to, why: c.why },
+          `net.ipv4.vs.${c.name} ${c.from} -> ${c.to} (${c.why})`,
+        );
+      }
+    } catch (err) {
+      this.log.error(
+        { event: 'ipvs_sysctl_failed', error: String(err) },
+        `cannot hold the net.ipv4.vs settings: ${String(err)}`,
+      );
+    }
   }
 
   /** Puts the VIPs on the VIP interface and takes away the ones no longer configured. */

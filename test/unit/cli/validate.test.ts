@@ -68,6 +68,7 @@ describe('anycastd validate', () => {
       'director',
       'api',
       'resync_interval',
+      'ipvs_sysctls',
       'state_file',
       'bgp',
       'defaults',

@@ -9,6 +9,8 @@ import type { Config } from '../../../src/config/model.js';
 import { parseConfigOrThrow } from '../../../src/config/parse.js';
 import { Daemon, type IpvsPort, type RoutesPort } from '../../../src/daemon/daemon.js';
 import type { AddressPort } from '../../../src/daemon/vip-addresses.js';
+import type { SysctlPort } from '../../../src/daemon/sysctl-port.js';
+import type { IpvsSysctl } from '../../../src/ipvs/sysctls.js';
 import type { HealthEvent } from '../../../src/health/engine.js';
 import { IpvsError } from '../../../src/ipvs/errors.js';
 import {
@@ -20,7 +22,7 @@ import {
 import { type IpvsOp, describeOp } from '../../../src/ipvs/ops.js';
 import { createLogger } from '../../../src/log.js';
 
-const config: Config = parseConfigOrThrow({
+const raw = {
   director: { name: 'lb1', router_id: '192.0.2.11' },
   bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
   services: [
@@ -32,7 +34,8 @@ const config: Config = parseConfigOrThrow({
       announce: { min_healthy: 2 },
     },
   ],
-});
+};
+const config: Config = parseConfigOrThrow(raw);
 
 /** A kernel table in memory; `fail` makes every dump throw. */
 class FakeIpvs implements IpvsPort {
@@ -321,6 +324,44 @@ describe('VIP addresses', () => {
     await daemon.settled();
     expect(routes.current).toEqual([]);
     expect(daemon.status().ipvs.error).toMatch(/^cannot put the VIPs on anycastd0: RTNETLINK/);
+    await daemon.stop();
+  });
+
+  it('holds net.ipv4.vs.sloppy_tcp for an mh service: set before the table, drift repaired on reload', async () => {
+    const events: string[] = [];
+    const values = new Map<IpvsSysctl, number>([['sloppy_tcp', 0]]);
+    const sysctls: SysctlPort = {
+      read: async (name) => values.get(name),
+      write: async (name, value) => {
+        events.push(`sysctl ${name}=${value}`);
+        values.set(name, value);
+      },
+    };
+    const mh = parseConfigOrThrow({
+      ...raw,
+      services: [{ ...raw.services[0], scheduler: 'mh' }],
+    });
+    const daemon = new Daemon({
+      config: mh,
+      log: createLogger({ level: 'silent' }),
+      openIpvs: async () => new FakeIpvs(events),
+      routes: new FakeRoutes(events),
+      health: () => ({ update: () => {}, stop: async () => {} }),
+      sysctls,
+    });
+    await daemon.start();
+    await daemon.settled();
+    expect(events[0]).toBe('sysctl sloppy_tcp=1');
+    expect(events[1]).toMatch(/^ipvs add service TCP 198\.51\.100\.10:80/);
+    expect(daemon.status().sysctls).toEqual([
+      expect.objectContaining({ name: 'sloppy_tcp', wanted: 1, actual: 1 }),
+    ]);
+    // Someone resets it (or ip_vs was reloaded): the next full pass puts it back.
+    values.set('sloppy_tcp', 0);
+    events.length = 0;
+    daemon.reload(mh);
+    await daemon.settled();
+    expect(events).toContain('sysctl sloppy_tcp=1');
     await daemon.stop();
   });
 });
