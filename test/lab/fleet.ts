@@ -50,12 +50,15 @@ export function directorConfig(
   d: FleetDirector,
   reals: readonly FleetReal[],
   scheduler: string,
+  ipvsSysctls: Readonly<Record<string, number>> = {},
 ): string {
+  const sysctls = Object.entries(ipvsSysctls).map(([k, v]) => `${k}: ${v}`);
   return `
 director: {name: ${d.ns.name.slice(-8)}, router_id: ${d.address}}
 api: {listen: "unix://${d.dir}/api.sock"}
 state_file: ${d.dir}/state.json
 resync_interval: 2s
+ipvs_sysctls: {${sysctls.join(', ')}}
 bgp:
   asn: 65001
   listen_addresses: [${d.address}]
@@ -78,7 +81,12 @@ services:
 
 export async function buildFleet(
   lab: NetnsLab,
-  opts: { directors: number; reals: number; scheduler?: string },
+  opts: {
+    directors: number;
+    reals: number;
+    scheduler?: string;
+    ipvsSysctls?: Readonly<Record<string, number>>;
+  },
 ): Promise<Fleet> {
   const router = await lab.namespace('router');
   await router.sysctl('net.ipv4.ip_forward', '1');
@@ -121,7 +129,7 @@ export async function buildFleet(
     reals.push({ ns, address, name: `real${i}` });
   }
   for (const d of directors)
-    writeFileSync(d.config, directorConfig(d, reals, opts.scheduler ?? 'mh'));
+    writeFileSync(d.config, directorConfig(d, reals, opts.scheduler ?? 'mh', opts.ipvsSysctls));
 
   const links: DirectorLink[] = directors.map((d, i) => ({
     ns: d.ns,
