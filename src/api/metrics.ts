@@ -59,7 +59,7 @@ export class Metrics {
         for (const v of read().vips)
           this.set(
             { vip: v.vip, state: v.route },
-            v.route === 'announce' || v.route === 'drain' ? 1 : 0,
+            v.route === 'announce' || v.route === 'drain' || v.route === 'fail-open' ? 1 : 0,
           );
       },
     });

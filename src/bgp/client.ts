@@ -119,6 +119,16 @@ export class GobgpClient {
     return rows.flatMap((r) => (r.destination ? [r.destination] : []));
   }
 
+  /** What `neighbor` sent us, before import policy (the fleet guard reads other directors here). */
+  async listAdjIn(neighbor: string, family: FamilyMessage): Promise<DestinationMessage[]> {
+    const rows = await this.collect<{ destination: DestinationMessage | null }>('ListPath', {
+      table_type: 'ADJ_IN',
+      name: neighbor,
+      family,
+    });
+    return rows.flatMap((r) => (r.destination ? [r.destination] : []));
+  }
+
   async addPath(path: PathMessage): Promise<void> {
     await this.unary('AddPath', { table_type: 'GLOBAL', path });
   }

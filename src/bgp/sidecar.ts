@@ -23,6 +23,8 @@ export interface SidecarOptions {
   stateDir: string;
   /** Program to run; `gobgpd` from PATH by default. */
   binary?: string | undefined;
+  /** The other directors (bgp.fleet): their routes are read, never used. */
+  fleetPeers?: readonly string[] | undefined;
   log: Logger;
 }
 
@@ -66,7 +68,9 @@ export class GobgpSidecar {
         ExitCode.Environment,
       );
     mkdirSync(this.options.stateDir, { recursive: true, mode: 0o750 });
-    writeFileSync(this.configPath, gobgpdConfig(this.options.speaker), { mode: 0o640 });
+    writeFileSync(this.configPath, gobgpdConfig(this.options.speaker, this.options.fleetPeers), {
+      mode: 0o640,
+    });
     this.stopping = false;
     this.launch(found);
     await this.waitForSocket();

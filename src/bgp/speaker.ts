@@ -13,6 +13,8 @@
 import type { Logger } from '../log.js';
 import type { AnnouncementSpec } from './announcement.js';
 import { GobgpClient } from './client.js';
+import { FleetWatch } from './fleet-watch.js';
+import { type FleetView, NO_FLEET } from './fleet-view.js';
 import { GuardLink } from './guard.js';
 import { BgpPublisher, type DrainOptions, type PublisherStatus } from './publisher.js';
 import type { PeerSettings, SpeakerSettings } from './settings.js';
@@ -31,6 +33,8 @@ export interface BgpOptions {
   speaker: SpeakerSettings;
   peers: readonly PeerSettings[];
   sidecar: SidecarMode;
+  /** The fleet guard's sessions with the other directors (bgp.fleet). */
+  fleet?: { peers: readonly PeerSettings[]; marker: string } | undefined;
   log: Logger;
   /** Deadline of each GoBGP RPC; 5 s. */
   deadlineMs?: number | undefined;
@@ -49,6 +53,8 @@ export class Bgp {
   private readonly sidecar: GobgpSidecar | undefined;
   private readonly address: string;
   private readonly guard: GuardLink | undefined;
+  private readonly fleetWatch: FleetWatch | undefined;
+  private fleetListener: (() => void) | undefined;
 
   constructor(private readonly options: BgpOptions) {
     const log = options.log;
@@ -57,6 +63,7 @@ export class Bgp {
         speaker: options.speaker,
         stateDir: options.sidecar.stateDir,
         binary: options.sidecar.binary,
+        fleetPeers: options.fleet?.peers.map((p) => p.address),
         log: log.child({ process: 'gobgpd' }),
       });
       this.address = this.sidecar.address;
@@ -64,14 +71,33 @@ export class Bgp {
       this.address = options.sidecar.address;
       if (options.sidecar.guard) this.guard = new GuardLink(options.sidecar.guard, log);
     }
+    const client = new GobgpClient({ address: this.address, deadlineMs: options.deadlineMs });
     this.publisher = new BgpPublisher({
-      client: new GobgpClient({ address: this.address, deadlineMs: options.deadlineMs }),
+      client,
       speaker: options.speaker,
-      peers: options.peers,
+      peers: [...options.peers, ...(options.fleet?.peers ?? [])],
       log,
       ownPeers: options.sidecar.mode === 'spawn',
       resyncIntervalMs: options.resyncIntervalMs,
     });
+    if (options.fleet && options.fleet.peers.length > 0)
+      this.fleetWatch = new FleetWatch({
+        client,
+        peers: options.fleet.peers.map((p) => p.address),
+        marker: options.fleet.marker,
+        log: log.child({ component: 'fleet' }),
+        onChange: () => this.fleetListener?.(),
+      });
+  }
+
+  /** Who else announces each VIP, as last read (empty without bgp.fleet). */
+  fleet(): FleetView {
+    return this.fleetWatch?.current() ?? NO_FLEET;
+  }
+
+  /** Called whenever the fleet view changes. */
+  onFleetChange(listener: () => void): void {
+    this.fleetListener = listener;
   }
 
   /** Starts the sidecar (spawn mode) and the publisher; returns once gobgpd's API is up. */
@@ -79,6 +105,7 @@ export class Bgp {
     await this.sidecar?.start();
     this.guard?.start();
     this.publisher.start();
+    this.fleetWatch?.start();
   }
 
   /** See BgpPublisher.setAnnouncements: validated whole before anything is sent. */
@@ -109,6 +136,7 @@ export class Bgp {
   }
 
   async stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void> {
+    this.fleetWatch?.stop();
     await this.publisher.stop({ withdraw: how === 'withdraw', drain });
     this.guard?.stop();
     await this.sidecar?.stop(how === 'restart' ? 'SIGKILL' : 'SIGTERM');

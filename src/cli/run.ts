@@ -73,6 +73,7 @@ sidecar stops; the IPVS table is left as it is.`,
       speaker: config.bgp.speaker,
       peers: config.bgp.peers,
       sidecar: config.bgp.sidecar,
+      fleet: config.bgp.fleet,
       log: log.child({ component: 'bgp' }),
     });
     const daemon = new Daemon({

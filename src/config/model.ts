@@ -41,6 +41,18 @@ export interface AnnouncePolicy {
   /** The VIP's route when announced normally, and while draining. */
   readonly route: Announcement;
   readonly drainingRoute: Announcement;
+  /** Keep announcing when this director would be the last announcer (the fleet guard). */
+  readonly failOpen: boolean;
+  /** The route while fail-open: the normal one plus the fleet's fail-open marker. */
+  readonly failOpenRoute: Announcement;
+}
+
+/** The fleet guard's sessions with the other directors (bgp.fleet). */
+export interface FleetSettings {
+  readonly peers: readonly PeerSettings[];
+  readonly settleMs: number;
+  /** Large community marking a fail-open announcement, canonical (ASN:x:y). */
+  readonly marker: string;
 }
 
 export interface VirtualService {
@@ -76,6 +88,7 @@ export interface Config {
     readonly peers: readonly PeerSettings[];
     readonly sidecar: SidecarMode;
     readonly drainTimeMs: number;
+    readonly fleet: FleetSettings | undefined;
   };
   readonly services: readonly VirtualService[];
 }

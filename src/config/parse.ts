@@ -6,7 +6,14 @@
  * listed twice, thresholds that can never be met, flags that do not fit the
  * scheduler. Nothing is returned unless everything is right.
  */
-import { type AnnouncementSpec, parseAnnouncement, sameAnnouncement } from '../bgp/announcement.js';
+import {
+  type Announcement,
+  type AnnouncementSpec,
+  compareLarge,
+  parseAnnouncement,
+  sameAnnouncement,
+} from '../bgp/announcement.js';
+import { formatLargeCommunity, parseLargeCommunity } from '../bgp/communities.js';
 import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/settings.js';
 import type { SidecarMode } from '../bgp/speaker.js';
 import { parseListen } from '../api/listen.js';
@@ -18,6 +25,7 @@ import { type Issue, InvalidInputError, fromZod, show } from './issues.js';
 import {
   type AnnouncePolicy,
   type Config,
+  type FleetSettings,
   type RealServer,
   type Threshold,
   type VirtualService,
@@ -170,7 +178,43 @@ function parseBgp(
     s.mode === 'spawn'
       ? { mode: 'spawn', stateDir: s.state_dir, binary: s.binary }
       : { mode: 'external', address: s.address, guard: s.guard };
-  return { speaker, peers, sidecar, drainTimeMs: b.shutdown.drain_time };
+  return {
+    speaker,
+    peers,
+    sidecar,
+    drainTimeMs: b.shutdown.drain_time,
+    fleet: parseFleet(b, peers, issues),
+  };
+}
+
+function parseFleet(
+  b: RawConfig['bgp'],
+  routers: readonly PeerSettings[],
+  issues: Issue[],
+): FleetSettings | undefined {
+  const f = b.fleet;
+  if (!f) return undefined;
+  const markerText = f.fail_open_community ?? `${b.asn}:0:1`;
+  const marker = parseLargeCommunity(markerText);
+  if (!marker)
+    issues.push({
+      path: 'bgp.fleet.fail_open_community',
+      message: `${show(markerText)} is not a large community (ASN:number:number)`,
+    });
+  const seen = new Set<string>(routers.map((p) => p.address));
+  const peers: PeerSettings[] = [];
+  f.peers.forEach((address, i) => {
+    const a = canonical(address);
+    if (seen.has(a))
+      issues.push({
+        path: `bgp.fleet.peers[${i}]`,
+        message: `${show(address)} is listed twice (as a router or another director)`,
+      });
+    seen.add(a);
+    // Sessions among directors: quick to come up, no timers to tune.
+    peers.push({ address: a, asn: f.asn ?? b.asn, holdTime: 9, connectRetry: 1, passive: false });
+  });
+  return marker ? { peers, settleMs: f.settle, marker: formatLargeCommunity(marker) } : undefined;
 }
 
 function parseServices(
@@ -448,7 +492,25 @@ function parseAnnounce(
       issues.push(issue);
   }
   if (!parsedRoute || !parsedDraining) return undefined;
-  return { minHealthy, reannounceHealthy, route: parsedRoute, drainingRoute: parsedDraining };
+  const marker = bgp.fleet
+    ? parseLargeCommunity(bgp.fleet.fail_open_community ?? `${bgp.asn}:0:1`)
+    : undefined;
+  const failOpenRoute: Announcement = marker
+    ? {
+        ...parsedRoute,
+        largeCommunities: [
+          ...new Set([...parsedRoute.largeCommunities, formatLargeCommunity(marker)]),
+        ].sort(compareLarge),
+      }
+    : parsedRoute;
+  return {
+    minHealthy,
+    reannounceHealthy,
+    route: parsedRoute,
+    drainingRoute: parsedDraining,
+    failOpen: a.fail_open ?? raw.defaults.announce.fail_open,
+    failOpenRoute,
+  };
 }
 
 /** Communities, large communities and the next hop's form, where they are written. */

@@ -102,6 +102,23 @@ export const bgpSchema = z
     announce: routeAttributesSchema.default({}),
     /** Attributes while the director or a VIP drains, on top of `announce`. */
     draining: routeAttributesSchema.default({ communities: ['graceful-shutdown'] }),
+    /**
+     * The fleet guard: BGP sessions with the other directors of the fleet, from
+     * which this one learns who announces each VIP (see src/daemon/fleet-view.ts).
+     */
+    fleet: z
+      .object({
+        /** The other directors' addresses. */
+        peers: z.array(address).min(1),
+        /** Their AS; this director's own (iBGP) by default. */
+        asn: asn.optional(),
+        /** How long a failing VIP stays announced as fail-open before it may withdraw. */
+        settle: duration(0, 60_000).default(1000),
+        /** Large community that marks a fail-open announcement; ASN:0:1 with this AS by default. */
+        fail_open_community: z.string().optional(),
+      })
+      .strict()
+      .optional(),
     shutdown: z
       .object({
         /** How long routes stay announced with the draining attributes before withdrawal. */
@@ -153,6 +170,8 @@ const announcePolicy = z
     min_healthy: healthyThreshold.optional(),
     /** Healthy real servers needed to announce again after a withdrawal (≥ min_healthy). */
     reannounce_healthy: healthyThreshold.optional(),
+    /** Keep announcing, marked fail-open, when this director would be the last to announce. */
+    fail_open: z.boolean().optional(),
     ...routeAttributes,
   })
   .strict();
@@ -190,9 +209,10 @@ export const defaultsSchema = z
       .object({
         min_healthy: healthyThreshold.default(1),
         reannounce_healthy: healthyThreshold.optional(),
+        fail_open: z.boolean().default(true),
       })
       .strict()
-      .default({ min_healthy: 1 }),
+      .default({ min_healthy: 1, fail_open: true }),
   })
   .strict();
 
@@ -250,7 +270,7 @@ export const configSchema = z
       scheduler: 'wlc',
       forwarding: 'dr',
       flags: [],
-      announce: { min_healthy: 1 },
+      announce: { min_healthy: 1, fail_open: true },
     }),
     services: z.array(serviceSchema).min(1),
   })

@@ -6,6 +6,14 @@
  * re-announce threshold and the end of a hold-down that doubles with each
  * withdrawal inside the flap window, so a flapping VIP settles down instead
  * of churning every router's table.
+ *
+ * The fleet guard (with bgp.fleet and the VIP's fail_open) changes one thing:
+ * a VIP that fails its threshold stays announced (or is announced again),
+ * marked fail-open, while no other director announces it healthy, and is
+ * withdrawn once one does. Going
+ * from healthy to failing it stays fail-open for the settle time first, so
+ * that directors failing together see each other's marks instead of all
+ * withdrawing on a view that is a moment old.
  */
 import { type Threshold, needed } from '../config/model.js';
 
@@ -18,6 +26,8 @@ export interface GateParams {
   flapWindowMs: number;
   /** How long an operator drain keeps the route with draining attributes before withdrawing. */
   drainTimeMs: number;
+  /** Fail-open before a failing VIP may be withdrawn (the fleet guard). */
+  settleMs: number;
 }
 
 export const DEFAULT_GATE: GateParams = {
@@ -25,6 +35,7 @@ export const DEFAULT_GATE: GateParams = {
   maxHoldDownMs: 60_000,
   flapWindowMs: 300_000,
   drainTimeMs: 0,
+  settleMs: 1000,
 };
 
 export interface ServiceHealth {
@@ -41,9 +52,20 @@ export interface GateInputs {
   readonly drained: boolean;
   /** False when the kernel's IPVS table cannot be programmed. */
   readonly ipvsOk: boolean;
+  /** The fleet guard's view of this VIP; absent when there is none (no bgp.fleet, no session up). */
+  readonly fleet?: FleetInputs | undefined;
 }
 
-export type RouteState = 'announce' | 'drain' | 'withdraw';
+export interface FleetInputs {
+  /** The VIP's announce.fail_open. */
+  readonly failOpen: boolean;
+  /** Other directors announcing it normally. */
+  readonly healthyOthers: number;
+  /** Other directors announcing it at all (fail-open and draining included). */
+  readonly anyOthers: number;
+}
+
+export type RouteState = 'announce' | 'drain' | 'fail-open' | 'withdraw';
 
 export interface GateState {
   readonly route: RouteState;
@@ -51,6 +73,8 @@ export interface GateState {
   readonly withdrawals: readonly number[];
   readonly holdUntil: number;
   readonly drainingSince: number | undefined;
+  /** When the VIP went fail-open (kept while it stays so). */
+  readonly failOpenSince?: number | undefined;
   readonly reason: string;
   /** When `route` last changed. */
   readonly since: number;
@@ -84,6 +108,7 @@ export function stepGate(
       withdrawals: w,
       holdUntil,
       drainingSince: undefined,
+      failOpenSince: undefined,
       reason,
       since: route === was.route ? was.since : now,
       ...extra,
@@ -102,18 +127,43 @@ export function stepGate(
 
   const short = (pick: (s: ServiceHealth) => Threshold) =>
     inputs.services.find((s) => s.healthy < needed(pick(s), s.total));
+  const guard = inputs.fleet?.failOpen ? inputs.fleet : undefined;
+  const others = (n: number) =>
+    n === 1 ? '1 other director announces' : `${n} other directors announce`;
   if (announced) {
     const failing = short((s) => s.minHealthy);
-    if (failing)
-      return next('withdraw', belowMessage(failing, needed(failing.minHealthy, failing.total)));
-    return next('announce', 'healthy');
+    if (!failing) return next('announce', 'healthy');
+    const why = belowMessage(failing, needed(failing.minHealthy, failing.total));
+    if (guard) {
+      const since = was.route === 'fail-open' ? (was.failOpenSince ?? now) : now;
+      if (guard.healthyOthers === 0)
+        return next('fail-open', `${why}; fail-open: no other director announces it healthy`, {
+          failOpenSince: since,
+        });
+      if (now - since < params.settleMs)
+        return next(
+          'fail-open',
+          `${why}; ${others(guard.healthyOthers)} it healthy: withdrawing once that holds for ${params.settleMs} ms`,
+          { failOpenSince: since },
+        );
+      return next('withdraw', `${why}; ${others(guard.healthyOthers)} it healthy`);
+    }
+    return next('withdraw', why);
   }
   const failing = short((s) => s.reannounceHealthy);
-  if (failing)
-    return next(
-      'withdraw',
-      belowMessage(failing, needed(failing.reannounceHealthy, failing.total)),
-    );
+  if (failing) {
+    const why = belowMessage(failing, needed(failing.reannounceHealthy, failing.total));
+    // Back fail-open when the others are all failing too: the fleet then shares the
+    // traffic instead of leaving it all to whichever director failed last.
+    if (guard && guard.healthyOthers === 0)
+      return next(
+        'fail-open',
+        `${why}; fail-open: no other director announces it healthy (${others(guard.anyOthers)} it fail-open)`,
+        { failOpenSince: now },
+      );
+    if (guard) return next('withdraw', `${why}; ${others(guard.healthyOthers)} it healthy`);
+    return next('withdraw', why);
+  }
   if (now < was.holdUntil)
     return next(
       'withdraw',

@@ -12,6 +12,7 @@
  */
 import type { AnnouncementSpec } from '../bgp/announcement.js';
 import type { DrainOptions } from '../bgp/publisher.js';
+import type { FleetView } from '../bgp/fleet-view.js';
 import type { BgpStatus } from '../bgp/speaker.js';
 import type { Config, VirtualService } from '../config/model.js';
 import type { HealthEvent } from '../health/engine.js';
@@ -46,6 +47,9 @@ export interface RoutesPort {
   synced(timeoutMs?: number): Promise<void>;
   status(): BgpStatus;
   stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void>;
+  /** What the other directors announce (the fleet guard); absent without one. */
+  fleet?(): FleetView;
+  onFleetChange?(listener: () => void): void;
 }
 
 /** The health side (the HealthEngine in production). */
@@ -101,6 +105,14 @@ export interface DaemonStatus {
   reals: RealStatus[];
   bgp: BgpStatus;
   drains: { director: boolean; vips: string[]; services: string[]; reals: string[] };
+  /** The fleet guard: sessions with other directors, and who of them announces what. */
+  fleet:
+    | {
+        peers: number;
+        established: number;
+        announcers: Record<string, { healthy: readonly string[]; degraded: readonly string[] }>;
+      }
+    | undefined;
   /** The net.ipv4.vs.* settings held, the value last seen and why each is held. */
   sysctls: { name: string; wanted: number; actual: number | undefined; why: string }[];
 }
@@ -142,8 +154,10 @@ export class Daemon {
     this.gateParams = {
       ...DEFAULT_GATE,
       drainTimeMs: this.config.bgp.drainTimeMs,
+      ...(this.config.bgp.fleet && { settleMs: this.config.bgp.fleet.settleMs }),
       ...options.gate,
     };
+    options.routes.onFleetChange?.(() => this.kick());
   }
 
   async start(): Promise<void> {
@@ -216,7 +230,7 @@ export class Daemon {
         vip,
         stepGate(
           this.gates.get(vip),
-          gateInputs(group, this.health, this.drains, true),
+          gateInputs(group, this.health, this.drains, true, this.options.routes.fleet?.()),
           now,
           this.gateParams,
         ),
@@ -287,9 +301,20 @@ export class Daemon {
         services: [...this.drains.services],
         reals: [...this.drains.reals],
       },
+      fleet: this.fleetStatus(),
       sysctls: [...wantedSysctls(this.config.ipvsSysctls, this.config.services)].map(
         ([name, w]) => ({ name, wanted: w.value, actual: this.sysctlsSeen.get(name), why: w.why }),
       ),
+    };
+  }
+
+  private fleetStatus(): DaemonStatus['fleet'] {
+    const view = this.options.routes.fleet?.();
+    if (!view || !this.config.bgp.fleet) return undefined;
+    return {
+      peers: this.config.bgp.fleet.peers.length,
+      established: view.established,
+      announcers: Object.fromEntries(view.announcers),
     };
   }
 
@@ -426,11 +451,12 @@ export class Daemon {
     // them even though it has no gate any more, and is withdrawn first too.
     const announcedBefore = this.announced;
     if (warm) {
+      const fleet = this.options.routes.fleet?.();
       for (const [vip, group] of this.groups) {
         const prev = this.gates.get(vip);
         const next = stepGate(
           prev,
-          gateInputs(group, this.health, this.drains, ipvsOk),
+          gateInputs(group, this.health, this.drains, ipvsOk, fleet),
           now,
           this.gateParams,
         );
@@ -588,6 +614,8 @@ export class Daemon {
       if (g.holdUntil > now) next = Math.min(next, g.holdUntil);
       if (g.drainingSince !== undefined)
         next = Math.min(next, g.drainingSince + this.gateParams.drainTimeMs);
+      if (g.failOpenSince !== undefined && now < g.failOpenSince + this.gateParams.settleMs)
+        next = Math.min(next, g.failOpenSince + this.gateParams.settleMs);
     }
     if (!this.warm) next = Math.min(next, this.startedAt + (this.options.warmupMaxMs ?? 30_000));
     if (Number.isFinite(next)) {

@@ -6,7 +6,8 @@
  */
 import type { AnnouncementSpec, Announcement } from '../bgp/announcement.js';
 import type { VirtualService } from '../config/model.js';
-import type { GateInputs, GateState } from './announce-gate.js';
+import type { FleetView } from '../bgp/fleet-view.js';
+import type { FleetInputs, GateInputs, GateState } from './announce-gate.js';
 import { type Drains, type RealHealth, realDrained, realKey } from './health-view.js';
 
 /** Services by VIP, in configuration order. */
@@ -26,10 +27,12 @@ export function gateInputs(
   health: ReadonlyMap<string, RealHealth>,
   drains: Drains,
   ipvsOk: boolean,
+  fleet?: FleetView,
 ): GateInputs {
   const vip = group[0]?.vip ?? '';
   return {
     ipvsOk,
+    fleet: fleetInputs(group, fleet),
     drained: drains.director || drains.vips.has(vip),
     services: group.map((vs) => ({
       name: vs.name,
@@ -44,6 +47,26 @@ export function gateInputs(
   };
 }
 
+/**
+ * The fleet guard's view of one VIP, or none when it has no basis: no fleet
+ * configured, or no session with another director up (then nobody else's
+ * announcements can be seen, which is not the same as there being none).
+ */
+function fleetInputs(
+  group: readonly VirtualService[],
+  fleet: FleetView | undefined,
+): FleetInputs | undefined {
+  const first = group[0];
+  if (!first || !fleet || fleet.established === 0) return undefined;
+  const a = fleet.announcers.get(first.announce.route.prefix);
+  const healthy = a?.healthy.length ?? 0;
+  return {
+    failOpen: first.announce.failOpen,
+    healthyOthers: healthy,
+    anyOthers: healthy + (a?.degraded.length ?? 0),
+  };
+}
+
 /** The announcements for the gate's decisions (the first service of a VIP carries its route). */
 export function desiredRoutes(
   groups: ReadonlyMap<string, readonly VirtualService[]>,
@@ -54,7 +77,16 @@ export function desiredRoutes(
     const state = states.get(vip);
     const first = group[0];
     if (!state || !first || state.route === 'withdraw') continue;
-    out.push(toSpec(state.route === 'drain' ? first.announce.drainingRoute : first.announce.route));
+    const a = first.announce;
+    out.push(
+      toSpec(
+        state.route === 'drain'
+          ? a.drainingRoute
+          : state.route === 'fail-open'
+            ? a.failOpenRoute
+            : a.route,
+      ),
+    );
   }
   return out;
 }

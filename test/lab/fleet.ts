@@ -51,6 +51,9 @@ export function directorConfig(
   reals: readonly FleetReal[],
   scheduler: string,
   ipvsSysctls: Readonly<Record<string, number>> = {},
+  /** The other directors, for the fleet guard's sessions (bgp.fleet). */
+  fleetPeers: readonly string[] = [],
+  checkPort = 80,
 ): string {
   const sysctls = Object.entries(ipvsSysctls).map(([k, v]) => `${k}: ${v}`);
   return `
@@ -65,8 +68,8 @@ bgp:
   sidecar: {mode: spawn, state_dir: ${d.dir}/gobgp}
   peers: [{address: ${ROUTER_LAN}, asn: 65000, families: [ipv4], hold_time: 3s, connect_retry: 1s}]
   shutdown: {drain_time: 1s}
-defaults:
-  check: {type: http, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
+${fleetPeers.length > 0 ? `  fleet: {peers: [${fleetPeers.join(', ')}]}\n` : ''}defaults:
+  check: {type: http, port: ${checkPort}, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
 services:
   - name: web
     vip: ${VIP}
@@ -86,6 +89,8 @@ export async function buildFleet(
     reals: number;
     scheduler?: string;
     ipvsSysctls?: Readonly<Record<string, number>>;
+    /** Sessions among the directors for the fleet guard. */
+    fleetGuard?: boolean;
   },
 ): Promise<Fleet> {
   const router = await lab.namespace('router');
@@ -129,7 +134,16 @@ export async function buildFleet(
     reals.push({ ns, address, name: `real${i}` });
   }
   for (const d of directors)
-    writeFileSync(d.config, directorConfig(d, reals, opts.scheduler ?? 'mh', opts.ipvsSysctls));
+    writeFileSync(
+      d.config,
+      directorConfig(
+        d,
+        reals,
+        opts.scheduler ?? 'mh',
+        opts.ipvsSysctls,
+        opts.fleetGuard ? directors.filter((o) => o !== d).map((o) => o.address) : [],
+      ),
+    );
 
   const links: DirectorLink[] = directors.map((d, i) => ({
     ns: d.ns,

@@ -13,8 +13,9 @@ async function dryRun(file: string) {
 }
 
 describe('gobgpd configuration files', () => {
-  it('the example in gobgp/ is valid', async () => {
+  it('the examples in gobgp/ are valid', async () => {
     expect((await dryRun('gobgp/gobgpd.toml')).code).toBe(0);
+    expect((await dryRun('gobgp/gobgpd-fleet.toml')).code).toBe(0);
   });
 
   it('the file spawn mode writes is valid, and the dry run does refuse a broken one', async () => {
@@ -27,6 +28,12 @@ describe('gobgpd configuration files', () => {
         routerId: '10.0.0.2',
         listenAddresses: ['10.0.0.2', 'fd00::2'],
       }),
+    );
+    expect((await dryRun(good)).code).toBe(0);
+    // With the fleet guard's import policy for two other directors.
+    writeFileSync(
+      good,
+      gobgpdConfig({ asn: 65001, routerId: '10.0.0.2' }, ['10.0.0.3', 'fd00::3']),
     );
     expect((await dryRun(good)).code).toBe(0);
     const bad = join(dir, 'bad.toml');

@@ -222,6 +222,46 @@ describe('parseConfig', () => {
     expect(problems(change)).toEqual(expected);
   });
 
+  it('reads bgp.fleet: iBGP sessions with the other directors, the fail-open marker on the route', () => {
+    const doc = minimal() as Doc;
+    Object.assign(doc.bgp, { fleet: { peers: ['192.0.2.12', '192.0.2.13'] } });
+    const r = parseConfig(doc);
+    if (!r.config) throw new Error(JSON.stringify(r.issues));
+    expect(r.config.bgp.fleet).toEqual({
+      peers: [
+        { address: '192.0.2.12', asn: 65001, holdTime: 9, connectRetry: 1, passive: false },
+        { address: '192.0.2.13', asn: 65001, holdTime: 9, connectRetry: 1, passive: false },
+      ],
+      settleMs: 1000,
+      marker: '65001:0:1',
+    });
+    const a = r.config.services[0]?.announce;
+    expect(a?.failOpen).toBe(true);
+    expect(a?.route.largeCommunities).toEqual([]);
+    expect(a?.failOpenRoute.largeCommunities).toEqual(['65001:0:1']);
+    // Per service, and off for everything through defaults.
+    const off = minimal() as Doc;
+    Object.assign(off.bgp, { fleet: { peers: ['192.0.2.12'], fail_open_community: '64512:9:9' } });
+    Object.assign(off, { defaults: { announce: { fail_open: false } } });
+    const c = parseConfig(off).config;
+    expect(c?.services[0]?.announce.failOpen).toBe(false);
+    expect(c?.services[0]?.announce.failOpenRoute.largeCommunities).toEqual(['64512:9:9']);
+  });
+
+  it('refuses a fleet peer that is a router or listed twice, and a bad marker', () => {
+    expect(
+      problems((d) =>
+        Object.assign(d.bgp, {
+          fleet: { peers: ['192.0.2.1', '192.0.2.12', '192.0.2.12'], fail_open_community: '1:2' },
+        }),
+      ),
+    ).toEqual([
+      'bgp.fleet.fail_open_community: "1:2" is not a large community (ASN:number:number)',
+      'bgp.fleet.peers[0]: "192.0.2.1" is listed twice (as a router or another director)',
+      'bgp.fleet.peers[2]: "192.0.2.12" is listed twice (as a router or another director)',
+    ]);
+  });
+
   it('reports structural and cross-field problems in one run', () => {
     expect(
       problems((d) => {

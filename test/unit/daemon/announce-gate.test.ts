@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type GateInputs, type GateState, stepGate } from '../../../src/daemon/announce-gate.js';
 
-const params = { holdDownMs: 1000, maxHoldDownMs: 4000, flapWindowMs: 60_000, drainTimeMs: 5000 };
+const params = {
+  holdDownMs: 1000,
+  maxHoldDownMs: 4000,
+  flapWindowMs: 60_000,
+  drainTimeMs: 5000,
+  settleMs: 500,
+};
 const vip = (healthy: number, opts: Partial<GateInputs> = {}): GateInputs => ({
   services: [
     { name: 'web', healthy, total: 4, minHealthy: { count: 2 }, reannounceHealthy: { count: 3 } },
@@ -146,5 +152,68 @@ describe('routes from health', () => {
       ['198.51.100.10/32', 10, 'self'],
       ['2001:db8::10/128', 10, 'self'],
     ]);
+  });
+
+  describe('the fleet guard (fail-open)', () => {
+    const fleet = (healthyOthers: number, anyOthers = healthyOthers, failOpen = true) => ({
+      fleet: { failOpen, healthyOthers, anyOthers },
+    });
+
+    it('keeps a failing VIP announced, marked fail-open, while no other director announces it healthy', () => {
+      let s = stepGate(undefined, vip(4, fleet(0)), 0, params);
+      expect(s.route).toBe('announce');
+      s = stepGate(s, vip(0, fleet(0)), 100, params);
+      expect([s.route, s.reason]).toEqual([
+        'fail-open',
+        'web: 0 of 4 real servers healthy, needs 2; fail-open: no other director announces it healthy',
+      ]);
+      // Others only fail-open too (they failed with us): still fail-open, long after the settle.
+      s = stepGate(s, vip(0, fleet(0, 2)), 10_000, params);
+      expect(s.route).toBe('fail-open');
+      // Another director is healthy again: withdrawn at once (fail-open for longer than the settle).
+      s = stepGate(s, vip(0, fleet(1, 2)), 10_100, params);
+      expect([s.route, s.reason]).toEqual([
+        'withdraw',
+        'web: 0 of 4 real servers healthy, needs 2; 1 other director announces it healthy',
+      ]);
+    });
+
+    it('settles before withdrawing on a view that may be a moment old', () => {
+      let s = stepGate(undefined, vip(4, fleet(1)), 0, params);
+      s = stepGate(s, vip(0, fleet(1)), 1000, params);
+      expect(s.route).toBe('fail-open');
+      expect(s.failOpenSince).toBe(1000);
+      s = stepGate(s, vip(0, fleet(1)), 1400, params);
+      expect(s.route).toBe('fail-open');
+      s = stepGate(s, vip(0, fleet(1)), 1500, params);
+      expect(s.route).toBe('withdraw');
+      // Withdrawn, with a healthy director elsewhere: stays withdrawn, and says why.
+      s = stepGate(s, vip(0, fleet(1)), 1600, params);
+      expect([s.route, s.reason]).toEqual([
+        'withdraw',
+        'web: 0 of 4 real servers healthy, needs 3; 1 other director announces it healthy',
+      ]);
+      // That director fails too (it announces fail-open): this one comes back fail-open at
+      // once, and shares the traffic rather than leave it all to the other.
+      s = stepGate(s, vip(0, fleet(0, 1)), 1700, params);
+      expect([s.route, s.reason]).toEqual([
+        'fail-open',
+        'web: 0 of 4 real servers healthy, needs 3; fail-open: no other director announces it healthy (1 other director announces it fail-open)',
+      ]);
+      // Healthy again: announced normally (the marker goes).
+      s = stepGate(s, vip(4, fleet(0, 0)), 1800, params);
+      expect(s.route).toBe('announce');
+      expect(s.failOpenSince).toBeUndefined();
+    });
+
+    it('does nothing with fail_open off, without a fleet view, for drains or a broken IPVS', () => {
+      const up = stepGate(undefined, vip(4, fleet(0)), 0, params);
+      expect(stepGate(up, vip(0, fleet(0, 0, false)), 100, params).route).toBe('withdraw');
+      expect(stepGate(up, vip(0), 100, params).route).toBe('withdraw');
+      expect(stepGate(up, vip(4, { ...fleet(0), ipvsOk: false }), 100, params).route).toBe(
+        'withdraw',
+      );
+      expect(stepGate(up, vip(4, { ...fleet(0), drained: true }), 100, params).route).toBe('drain');
+    });
   });
 });
