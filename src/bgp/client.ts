@@ -111,18 +111,21 @@ export class GobgpClient {
 
   /** What GoBGP currently advertises to one neighbour (its Adj-RIB-Out) in one family. */
   async listAdjOut(neighbor: string, family: FamilyMessage): Promise<DestinationMessage[]> {
-    const rows = await this.collect<{ destination: DestinationMessage | null }>('ListPath', {
-      table_type: 'ADJ_OUT',
-      name: neighbor,
-      family,
-    });
-    return rows.flatMap((r) => (r.destination ? [r.destination] : []));
+    return this.listNeighborTable('ADJ_OUT', neighbor, family);
   }
 
   /** What `neighbor` sent us, before import policy (the fleet guard reads other directors here). */
   async listAdjIn(neighbor: string, family: FamilyMessage): Promise<DestinationMessage[]> {
+    return this.listNeighborTable('ADJ_IN', neighbor, family);
+  }
+
+  private async listNeighborTable(
+    table: 'ADJ_IN' | 'ADJ_OUT',
+    neighbor: string,
+    family: FamilyMessage,
+  ): Promise<DestinationMessage[]> {
     const rows = await this.collect<{ destination: DestinationMessage | null }>('ListPath', {
-      table_type: 'ADJ_IN',
+      table_type: table,
       name: neighbor,
       family,
     });
