@@ -23,6 +23,10 @@ const DIRECTOR_JS = fileURLToPath(
     : new URL('../../.lab/bench-build/test/lab/bgp-director.js', import.meta.url),
 );
 export const ROUTER_ASN = 65000;
+/** BFD as routers commonly run it for fast failure detection: 100 ms, 3 missed. */
+export const BFD_PROTOCOL = `protocol bfd {
+  interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+}`;
 export const DIRECTOR_ASN = 65001;
 
 /** Fails with the fix when a program the lab needs is missing. */
@@ -58,8 +62,16 @@ export class Router {
     readonly process: LabProcess,
   ) {}
 
-  /** Starts BIRD in `ns`, peering with each director over IPv4 and IPv6. */
-  static async start(ns: Netns, links: readonly DirectorLink[], dir: string): Promise<Router> {
+  /**
+   * Starts BIRD in `ns`, peering with each director over IPv4 and IPv6. With
+   * `bfd`, each session also asks for BFD (100 ms x 3) and goes down with it.
+   */
+  static async start(
+    ns: Netns,
+    links: readonly DirectorLink[],
+    dir: string,
+    options: { bfd?: boolean } = {},
+  ): Promise<Router> {
     const sessions = links
       .map(
         (l, i) => `
@@ -81,8 +93,9 @@ template bgp director {
   keepalive time 3;
   connect retry time 1;
   error wait time 1, 5;
-  graceful restart on;
+  graceful restart on;${options.bfd ? '\n  bfd on;' : ''}
 }
+${options.bfd ? BFD_PROTOCOL : ''}
 ${sessions}
 `;
     const conf = join(dir, 'bird.conf');
@@ -95,6 +108,28 @@ ${sessions}
       await new Promise((r) => setTimeout(r, 20));
     }
     return new Router(ns, socket, process);
+  }
+
+  /**
+   * A BFD speaker beside a director's gobgpd (GoBGP 3 has none): BIRD running
+   * only BFD, with a session to the router.
+   */
+  static async startBfdSpeaker(ns: Netns, routerAddress: string, dir: string): Promise<LabProcess> {
+    const conf = join(dir, 'bfd.conf');
+    const socket = join(dir, 'bfd.ctl');
+    writeFileSync(
+      conf,
+      `router id 10.255.1.1;\nlog stderr all;\nprotocol device { scan time 1; }\n` +
+        BFD_PROTOCOL.replace(/\n}$/, `\n  neighbor ${routerAddress};\n}`) +
+        '\n',
+    );
+    const p = ns.spawn('bird', ['-f', '-c', conf, '-s', socket]);
+    const until = Date.now() + 10_000;
+    while (!existsSync(socket)) {
+      if (Date.now() > until) throw new Error(`bird (BFD) did not start:\n${p.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return p;
   }
 
   async birdc(...args: string[]): Promise<string> {

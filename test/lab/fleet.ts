@@ -29,6 +29,8 @@ export interface FleetDirector {
   dir: string;
   config: string;
   daemon?: LabProcess;
+  /** Its BFD speaker, when the fleet runs BFD. */
+  bfd?: LabProcess;
 }
 
 export interface FleetReal {
@@ -91,6 +93,8 @@ export async function buildFleet(
     ipvsSysctls?: Readonly<Record<string, number>>;
     /** Sessions among the directors for the fleet guard. */
     fleetGuard?: boolean;
+    /** BFD between the router and each director (BIRD as the directors' BFD speaker). */
+    bfd?: boolean;
   },
 ): Promise<Fleet> {
   const router = await lab.namespace('router');
@@ -153,7 +157,10 @@ export async function buildFleet(
     director6: `fd10::${11 + i}`,
   }));
   const routerDir = mkdtempSync(join(tmpdir(), 'acd-fleet-router-'));
-  return { router: await Router.start(router, links, routerDir), client, directors, reals };
+  const started = await Router.start(router, links, routerDir, { bfd: opts.bfd ?? false });
+  if (opts.bfd)
+    for (const d of directors) d.bfd = await Router.startBfdSpeaker(d.ns, ROUTER_LAN, d.dir);
+  return { router: started, client, directors, reals };
 }
 
 /** Starts a real server's HTTP server: it answers with its own name. */

@@ -1,0 +1,382 @@
+/**
+ * Failover benchmark: how long each failure takes to be absorbed, measured at
+ * the router's forwarding table and at the client, on the fleet lab (a BIRD
+ * router with ECMP, two directors running anycastd, three real servers over
+ * direct routing, a client). Needs IPVS: run it in the kernel lab.
+ *
+ *   test/kernel/run-in-uml.sh node .lab/bench-build/bench/failover/run.js [--runs 5]
+ *
+ * Checks are HTTP, every 500 ms, timeout 300 ms, fall 2; BGP hold time 3 s.
+ *  1. A real server's process dies: time until the client's new connections
+ *     stop failing (they are refused while the real server is still served),
+ *     and until every director has it at weight 0.
+ *  2. Every real server dies: time until the router's table has dropped the
+ *     VIP (both directors withdrew). Target: interval × fall + timeout + 150 ms.
+ *  3. anycastd is killed (-9) and restarted on a director: changes of the
+ *     VIP's route at the router (sampled and `ip monitor`) and broken
+ *     long-lived connections. Target: none of either.
+ *  4. A director is cut off (link down, nothing sent) and its processes die:
+ *     time until the router has dropped it. Target: the hold time (3 s);
+ *     with BFD between the router and the directors (BIRD running only BFD
+ *     beside gobgpd, 100 ms × 3), the BFD detection time + 100 ms.
+ *
+ * Times come from polling (`ip route`, `ipvsadm`; each poll forks a program,
+ * about 25-40 ms in user-mode Linux), so each includes up to one poll interval.
+ * The peers' detection windows at their documented defaults are printed
+ * beside ours; they are computed from their settings, not measured here.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Fleet, type FleetDirector, VIP, buildFleet } from '../../test/lab/fleet.js';
+import { LongLivedClient, serveLines } from '../../test/lab/long-lived.js';
+import { NetnsLab } from '../../test/lab/netns.js';
+import { fmtMs, median, percentile, table } from '../lib/measure.js';
+
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const RUNS = Number(args.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
+  console.error(`--runs ${args.runs}: use a whole number from 1 to 50`);
+  process.exit(2);
+}
+// This file runs from .lab/bench-build/bench/failover/.
+const MAIN = fileURLToPath(new URL('../../../../dist/main.js', import.meta.url));
+const PREFIX = `${VIP}/32`;
+const INTERVAL = 500;
+const TIMEOUT = 300;
+const FALL = 2;
+const HOLD = 3000;
+/** BFD detection time: 100 ms × 3. */
+const BFD_DETECT = 300;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Opens a new connection to the VIP every ~40 ms and logs each outcome with its time. */
+const PROBER_JS = `
+const net = require('net');
+const tick = () => {
+  const t = Date.now();
+  const s = net.connect({ host: '${VIP}', port: 80 });
+  let body = '';
+  s.setTimeout(1000, () => s.destroy(new Error('timeout')));
+  s.on('connect', () => s.write('GET / HTTP/1.0\\r\\n\\r\\n'));
+  s.on('data', (d) => (body += d));
+  s.on('end', () => console.log(t + ' ok ' + body.split('\\r\\n\\r\\n')[1]));
+  s.on('error', (e) => console.log(t + ' err ' + (e.code || e.message)));
+};
+setInterval(tick, 40);
+`;
+
+async function weight(d: FleetDirector, real: string): Promise<number | undefined> {
+  const saved = (await d.ns.run('ipvsadm', ['-S', '-n'])).stdout;
+  const m = new RegExp(`-r ${real.replace(/\./g, '\\.')}:80 -g -w (\\d+)`).exec(saved);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Polls `test` every `everyMs`. Each poll forks a program; in user-mode Linux's one CPU a
+ * tighter loop would slow down the daemons it is timing.
+ */
+async function until(what: string, timeoutMs: number, test: () => Promise<boolean>, everyMs = 50) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await test()) return;
+    await sleep(everyMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+function startDaemon(d: FleetDirector): void {
+  d.daemon = d.ns.spawn('node', [MAIN, 'run', '--config', d.config]);
+}
+
+interface Results {
+  clientRefused: number[];
+  /** Refused connections seen after the kill, per run (0 would mean none was tried). */
+  refusedCount: number[];
+  /** Kill → the last director's "VIP withdraw" decision (from its log). */
+  allDeadDecided: number[];
+  drained: number[];
+  allDead: number[];
+  restartChanges: number[];
+  restartBroken: number[];
+  cutOff: number[];
+  cutOffBfd: number[];
+}
+
+async function realDies(f: Fleet, r: Results, i: number): Promise<void> {
+  const victim = f.reals[i % f.reals.length];
+  if (!victim) return;
+  const prober = f.client.spawn('node', ['-e', PROBER_JS]);
+  // Node takes seconds to start in user-mode Linux: probe for a while before the kill.
+  await prober.waitFor(/ ok /, 30_000);
+  await sleep(500);
+  const t0 = Date.now();
+  victim.server?.kill('SIGKILL');
+  const drainedAt: number[] = [];
+  await Promise.all(
+    f.directors.map(async (d) => {
+      await until(`${d.ns.name} drains ${victim.address}`, 15_000, async () => {
+        if ((await weight(d, victim.address)) !== 0) return false;
+        drainedAt.push(Date.now() - t0);
+        return true;
+      });
+    }),
+  );
+  await sleep(1000);
+  prober.kill('SIGKILL');
+  await prober.exited;
+  const failures = prober
+    .output()
+    .split('\n')
+    .map((l) => /^(\d+) err (\S+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= t0);
+  const last = failures.length > 0 ? Number(failures.at(-1)?.[1]) - t0 : 0;
+  r.clientRefused.push(last);
+  r.refusedCount.push(failures.length);
+  r.drained.push(Math.max(...drainedAt));
+  await serveLines(victim);
+  for (const d of f.directors)
+    await until('weight back', 15_000, async () => (await weight(d, victim.address)) === 1);
+}
+
+async function allDie(f: Fleet, r: Results): Promise<void> {
+  const t0 = Date.now();
+  for (const real of f.reals) real.server?.kill('SIGKILL');
+  await until(
+    'VIP withdrawn',
+    15_000,
+    async () => (await f.router.nexthops(PREFIX)).length === 0,
+    5,
+  );
+  r.allDead.push(Date.now() - t0);
+  await sleep(500);
+  r.allDeadDecided.push(Math.max(...f.directors.map((d) => loggedAt(d, t0, 'withdraw') - t0)));
+  for (const real of f.reals) await serveLines(real);
+  // The hold-down after each withdrawal doubles (2 s, 4 s, ...): wait it out.
+  await f.router.waitNexthops(
+    PREFIX,
+    f.directors.map((d) => d.address),
+    120_000,
+  );
+}
+
+async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<void> {
+  const d = f.directors[1];
+  if (!d) return;
+  const all = f.directors.map((x) => x.address);
+  const monitor = f.router.monitor({ [PREFIX]: all });
+  d.daemon?.kill('SIGKILL');
+  await d.daemon?.exited;
+  startDaemon(d);
+  // Until the new anycastd has the route in gobgpd again, and then until graceful restart
+  // has completed at the router: gobgpd defers its End-of-RIB up to 5 s, and a second
+  // restart before the router has it makes the router drop the director's routes
+  // (RFC 4724: the session failed again during the restart).
+  await d.daemon?.waitFor('"event":"routes_synced"', 60_000);
+  await sleep(8000);
+  const changes = await monitor.stop();
+  const ping = await client.ping(10_000);
+  r.restartChanges.push(changes.length);
+  r.restartBroken.push(Object.values(ping.broken).reduce((a, b) => a + b, 0));
+  if (changes.length > 0)
+    console.log(`  route changes during the restart:\n    ${changes.join('\n    ')}`);
+}
+
+async function cutOff(f: Fleet, into: number[]): Promise<void> {
+  const d = f.directors[1];
+  const other = f.directors[0];
+  if (!d || !other) return;
+  const t0 = Date.now();
+  await d.ns.ip('link', 'set', d.lan, 'down');
+  d.daemon?.kill('SIGKILL');
+  await f.router.waitNexthops(PREFIX, [other.address], 15_000);
+  into.push(Date.now() - t0);
+  await d.daemon?.exited;
+  await d.ns.ip('link', 'set', d.lan, 'up');
+  await d.ns.ip('route', 'replace', 'default', 'via', '10.10.0.1');
+  startDaemon(d);
+  await f.router.waitNexthops(
+    PREFIX,
+    f.directors.map((x) => x.address),
+    120_000,
+  );
+}
+
+/** When a director logged its decision to take the VIP to `route`, after `since`. */
+function loggedAt(d: FleetDirector, since: number, route: string): number {
+  for (const line of (d.daemon?.output() ?? '').split('\n')) {
+    if (!line.includes('"event":"vip_state"')) continue;
+    const e = JSON.parse(line) as { time: number; route: string };
+    if (e.time >= since && e.route === route) return e.time;
+  }
+  return Number.NaN;
+}
+
+const stats = (values: readonly number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: median(s), p90: percentile(s, 90), max: s.at(-1) ?? Number.NaN };
+};
+
+async function main(): Promise<number> {
+  const lab = await NetnsLab.create();
+  const r: Results = {
+    clientRefused: [],
+    refusedCount: [],
+    allDeadDecided: [],
+    drained: [],
+    allDead: [],
+    restartChanges: [],
+    restartBroken: [],
+    cutOff: [],
+    cutOffBfd: [],
+  };
+  let fleet: Fleet | undefined;
+  const stopFleet = async () => {
+    for (const d of fleet?.directors ?? []) {
+      d.daemon?.kill('SIGKILL');
+      await d.daemon?.exited;
+      await d.ns.run('ipvsadm', ['-C'], { allowFailure: true });
+    }
+    fleet = undefined;
+  };
+  const upFleet = async (lab: NetnsLab, bfd: boolean) => {
+    const started = Date.now();
+    fleet = await buildFleet(lab, { directors: 2, reals: 3, bfd });
+    for (const real of fleet.reals) await serveLines(real);
+    for (const d of fleet.directors) startDaemon(d);
+    await fleet.router.waitNexthops(
+      PREFIX,
+      fleet.directors.map((d) => d.address),
+      120_000,
+    );
+    console.log(`fleet${bfd ? ' with BFD' : ''} up in ${fmtMs(Date.now() - started)}`);
+    return fleet;
+  };
+  try {
+    const f = await upFleet(lab, false);
+    console.log(`${RUNS} runs of each failure`);
+    for (let i = 0; i < RUNS; i++) {
+      await realDies(f, r, i);
+      console.log(`  real server dies, run ${i + 1}: client ${fmtMs(r.clientRefused.at(-1) ?? 0)}`);
+    }
+    for (let i = 0; i < RUNS; i++) {
+      await allDie(f, r);
+      console.log(`  all real servers die, run ${i + 1}: ${fmtMs(r.allDead.at(-1) ?? 0)}`);
+    }
+    const client = await LongLivedClient.open(f.client, 100);
+    for (let i = 0; i < RUNS; i++) {
+      await restart(f, r, client);
+      console.log(`  anycastd restart, run ${i + 1}: ${r.restartChanges.at(-1)} route changes`);
+    }
+    client.close();
+    for (let i = 0; i < RUNS; i++) {
+      await cutOff(f, r.cutOff);
+      console.log(`  director cut off, run ${i + 1}: ${fmtMs(r.cutOff.at(-1) ?? 0)}`);
+    }
+  } finally {
+    await stopFleet();
+    await lab.cleanup();
+  }
+  // The same cut-off with BFD between the router and the directors.
+  const lab2 = await NetnsLab.create();
+  try {
+    const f = await upFleet(lab2, true);
+    for (let i = 0; i < RUNS; i++) {
+      await cutOff(f, r.cutOffBfd);
+      console.log(`  director cut off (BFD), run ${i + 1}: ${fmtMs(r.cutOffBfd.at(-1) ?? 0)}`);
+    }
+  } finally {
+    await stopFleet();
+    await lab2.cleanup();
+  }
+
+  const checkWindow = INTERVAL * FALL + TIMEOUT;
+  const row = (name: string, v: readonly number[], target: string, ok: boolean) => {
+    const s = stats(v);
+    return [name, fmtMs(s.median), fmtMs(s.p90), fmtMs(s.max), target, ok ? 'met' : 'MISSED'];
+  };
+  const all = stats(r.allDead);
+  const cut = stats(r.cutOff);
+  const bfd = stats(r.cutOffBfd);
+  console.log('');
+  console.log(
+    table(
+      ['Failure (anycastd)', 'median', 'p90', 'max', 'target', ''],
+      [
+        row(
+          'real server dies → client no longer refused',
+          r.clientRefused,
+          `< ${fmtMs(checkWindow + 150)}`,
+          stats(r.clientRefused).max < checkWindow + 150,
+        ),
+        row('real server dies → weight 0 on every director', r.drained, '-', true),
+        row(
+          'all real servers die → last director decides to withdraw',
+          r.allDeadDecided,
+          '-',
+          true,
+        ),
+        row(
+          'all real servers die → VIP gone at the router',
+          r.allDead,
+          `< ${fmtMs(checkWindow + 150)}`,
+          all.max < checkWindow + 150,
+        ),
+        row(
+          'director cut off → out of ECMP',
+          r.cutOff,
+          `≤ hold ${fmtMs(HOLD)} + 0.5 s`,
+          cut.max <= HOLD + 500,
+        ),
+        row(
+          'director cut off → out of ECMP, BFD 100 ms × 3',
+          r.cutOffBfd,
+          `≤ ${fmtMs(BFD_DETECT + 100)}`,
+          bfd.max <= BFD_DETECT + 100,
+        ),
+      ],
+    ),
+  );
+  console.log(`refused connections seen after each kill: ${r.refusedCount.join(', ')}`);
+  console.log('');
+  console.log(
+    `anycastd killed (-9) and restarted, ${RUNS} times: route changes at the router ` +
+      `${r.restartChanges.join(', ')}; broken connections (of 100) ${r.restartBroken.join(', ')}`,
+  );
+  console.log('');
+  // Worst-case windows from each peer's documented defaults (interval, timeout, retries):
+  // a real server that refuses at once, and one that stops answering (timeout).
+  console.log(
+    table(
+      ['Detection window (computed)', 'refuses', 'silent', 'settings'],
+      [
+        [
+          'anycastd, timers of this run',
+          fmtMs(INTERVAL * FALL),
+          fmtMs(checkWindow),
+          '0.5 s, timeout 0.3 s, fall 2',
+        ],
+        ['anycastd defaults', '6.00 s', '7.00 s', '2 s, timeout 1 s, fall 3'],
+        [
+          'keepalived TCP_CHECK',
+          '61.00 s',
+          '71.00 s',
+          'delay_loop 60 s, connect_timeout 5 s, retry 1 after 1 s',
+        ],
+        ['Seesaw', '5.00 s', '35.00 s', 'interval 5 s, timeout 30 s, retries 0'],
+        ['GLB healthcheck', '6.00 s', '6.00 s', 'interval 2 s, timeout 1 s, 3 failures'],
+        ['anycast-healthchecker', '20.00 s', '22.00 s', 'interval 10 s, timeout 2 s, fail 2'],
+        ['ExaBGP healthcheck', '7.00 s', '22.00 s', 'interval 5 s, fast 1 s, timeout 5 s, fall 3'],
+      ],
+    ),
+  );
+  const met =
+    stats(r.clientRefused).max < checkWindow + 150 &&
+    all.max < checkWindow + 150 &&
+    cut.max <= HOLD + 500 &&
+    bfd.max <= BFD_DETECT + 100 &&
+    r.restartChanges.every((c) => c === 0) &&
+    r.restartBroken.every((c) => c === 0);
+  return met ? 0 : 1;
+}
+
+process.exitCode = await main();
