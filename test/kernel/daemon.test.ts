@@ -176,7 +176,8 @@ describe('anycastd run on a real kernel', () => {
       5000,
     );
     await router.waitNexthops(VIP, [], 10_000);
-    expect(await daemon.exited).toBe(143);
+    // The stop the signal asked for completed: a clean exit, as service managers expect.
+    expect(await daemon.exited).toBe(0);
     // The kernel is left as it was.
     expect(await saved()).toBe(table(1, 1));
   });
