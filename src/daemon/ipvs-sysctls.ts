@@ -17,9 +17,10 @@ export interface WantedSysctl {
 const HASHING = new Set(['mh', 'sh']);
 
 /**
- * The settings to hold: every one the configuration names, plus sloppy_tcp
- * and sloppy_sctp = 1 when a TCP (or fwmark) or SCTP service uses a hashing
- * scheduler and the configuration does not say otherwise. Without them a
+ * The settings to hold: every one the configuration names, plus, where the
+ * configuration does not say otherwise, conn_reuse_mode = 3 with direct
+ * routing (below) and sloppy_tcp and sloppy_sctp = 1 when a TCP (or fwmark)
+ * or SCTP service uses a hashing scheduler. Without them a
  * director that the routers hand an established connection (another
  * director failed or drained) drops its packets instead of sending them to
  * the real server the hash picks, which is the one that holds it.
@@ -50,6 +51,16 @@ export function wantedSysctls(
   };
   implied('sloppy_tcp', ['tcp', 'fwmark']);
   implied('sloppy_sctp', ['sctp', 'fwmark']);
+  // Direct routing: the director sees only the client's half of a connection, so its entry
+  // ends in FIN_WAIT, not TIME_WAIT. By default (1) a new connection from a reused client
+  // port then follows that old entry to its real server, even one drained since (weight
+  // 0, dead): refused. Bit 2 reschedules it like any new connection.
+  const dr = services.find((vs) => vs.forwarding === 'dr');
+  if (dr && !wanted.has('conn_reuse_mode'))
+    wanted.set('conn_reuse_mode', {
+      value: 3,
+      why: `service ${dr.name} uses direct routing: a reused client port must not follow an old connection to a drained real server`,
+    });
   return wanted;
 }
 

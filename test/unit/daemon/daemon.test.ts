@@ -329,7 +329,10 @@ describe('VIP addresses', () => {
 
   it('holds net.ipv4.vs.sloppy_tcp for an mh service: set before the table, drift repaired on reload', async () => {
     const events: string[] = [];
-    const values = new Map<IpvsSysctl, number>([['sloppy_tcp', 0]]);
+    const values = new Map<IpvsSysctl, number>([
+      ['sloppy_tcp', 0],
+      ['conn_reuse_mode', 1],
+    ]);
     const sysctls: SysctlPort = {
       read: async (name) => values.get(name),
       write: async (name, value) => {
@@ -351,10 +354,11 @@ describe('VIP addresses', () => {
     });
     await daemon.start();
     await daemon.settled();
-    expect(events[0]).toBe('sysctl sloppy_tcp=1');
-    expect(events[1]).toMatch(/^ipvs add service TCP 198\.51\.100\.10:80/);
+    expect(events.slice(0, 2)).toEqual(['sysctl sloppy_tcp=1', 'sysctl conn_reuse_mode=3']);
+    expect(events[2]).toMatch(/^ipvs add service TCP 198\.51\.100\.10:80/);
     expect(daemon.status().sysctls).toEqual([
       expect.objectContaining({ name: 'sloppy_tcp', wanted: 1, actual: 1 }),
+      expect.objectContaining({ name: 'conn_reuse_mode', wanted: 3, actual: 3 }),
     ]);
     // Someone resets it (or ip_vs was reloaded): the next full pass puts it back.
     values.set('sloppy_tcp', 0);

@@ -16,14 +16,23 @@ const service = (over: Record<string, unknown>) => ({
 });
 
 describe('wantedSysctls', () => {
-  it('holds sloppy_tcp=1 for a TCP service scheduled by mh, nothing for wlc', () => {
+  it('holds sloppy_tcp=1 for a TCP service scheduled by mh, not for wlc', () => {
     const mh = parseConfigOrThrow({ ...base, services: [service({ scheduler: 'mh' })] });
     const wanted = wantedSysctls(mh.ipvsSysctls, mh.services);
-    expect([...wanted.keys()]).toEqual(['sloppy_tcp']);
+    expect([...wanted.keys()]).toEqual(['sloppy_tcp', 'conn_reuse_mode']);
     expect(wanted.get('sloppy_tcp')?.value).toBe(1);
     expect(wanted.get('sloppy_tcp')?.why).toContain('service web hashes with mh');
     const wlc = parseConfigOrThrow({ ...base, services: [service({ scheduler: 'wlc' })] });
-    expect(wantedSysctls(wlc.ipvsSysctls, wlc.services).size).toBe(0);
+    expect([...wantedSysctls(wlc.ipvsSysctls, wlc.services).keys()]).toEqual(['conn_reuse_mode']);
+  });
+
+  it('holds conn_reuse_mode=3 for direct routing, nothing for NAT', () => {
+    const dr = parseConfigOrThrow({ ...base, services: [service({})] });
+    const w = wantedSysctls(dr.ipvsSysctls, dr.services).get('conn_reuse_mode');
+    expect(w?.value).toBe(3);
+    expect(w?.why).toContain('service web uses direct routing');
+    const nat = parseConfigOrThrow({ ...base, services: [service({ forwarding: 'nat' })] });
+    expect(wantedSysctls(nat.ipvsSysctls, nat.services).size).toBe(0);
   });
 
   it('holds sloppy_sctp for an SCTP service scheduled by sh, both for a fwmark service', () => {
@@ -31,7 +40,10 @@ describe('wantedSysctls', () => {
       ...base,
       services: [service({ scheduler: 'sh', ports: [{ port: 80, protocol: 'sctp' }] })],
     });
-    expect([...wantedSysctls(sctp.ipvsSysctls, sctp.services).keys()]).toEqual(['sloppy_sctp']);
+    expect([...wantedSysctls(sctp.ipvsSysctls, sctp.services).keys()]).toEqual([
+      'sloppy_sctp',
+      'conn_reuse_mode',
+    ]);
     const fw = parseConfigOrThrow({
       ...base,
       services: [
@@ -47,19 +59,21 @@ describe('wantedSysctls', () => {
     expect([...wantedSysctls(fw.ipvsSysctls, fw.services).keys()]).toEqual([
       'sloppy_tcp',
       'sloppy_sctp',
+      'conn_reuse_mode',
     ]);
   });
 
   it('lets the configuration override the implied value and adds what it names', () => {
     const c = parseConfigOrThrow({
       ...base,
-      ipvs_sysctls: { sloppy_tcp: 0, expire_nodest_conn: 1 },
+      ipvs_sysctls: { sloppy_tcp: 0, expire_nodest_conn: 1, conn_reuse_mode: 1 },
       services: [service({ scheduler: 'mh' })],
     });
     const wanted = wantedSysctls(c.ipvsSysctls, c.services);
     expect(Object.fromEntries([...wanted].map(([k, v]) => [k, [v.value, v.why]]))).toEqual({
       sloppy_tcp: [0, 'configured'],
       expire_nodest_conn: [1, 'configured'],
+      conn_reuse_mode: [1, 'configured'],
     });
   });
 
