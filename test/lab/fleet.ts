@@ -53,7 +53,11 @@ export function directorConfig(
   reals: readonly FleetReal[],
   scheduler: string,
   ipvsSysctls: Readonly<Record<string, number>> = {},
-  /** The other directors, for the fleet guard's sessions (bgp.fleet). */
+  /**
+   * The other directors, for the fleet guard's sessions (bgp.fleet). The settle time is
+   * 3 s: in the kernel lab's one CPU a director's change can take over a second to reach
+   * the other's view, and the settle must outlast that.
+   */
   fleetPeers: readonly string[] = [],
   checkPort = 80,
 ): string {
@@ -70,7 +74,7 @@ bgp:
   sidecar: {mode: spawn, state_dir: ${d.dir}/gobgp}
   peers: [{address: ${ROUTER_LAN}, asn: 65000, families: [ipv4], hold_time: 3s, connect_retry: 1s}]
   shutdown: {drain_time: 1s}
-${fleetPeers.length > 0 ? `  fleet: {peers: [${fleetPeers.join(', ')}]}\n` : ''}defaults:
+${fleetPeers.length > 0 ? `  fleet: {peers: [${fleetPeers.join(', ')}], settle: 3s}\n` : ''}defaults:
   check: {type: http, port: ${checkPort}, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
 services:
   - name: web
