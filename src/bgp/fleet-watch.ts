@@ -14,6 +14,8 @@ export interface FleetWatchOptions {
   /** The other directors' session addresses. */
   peers: readonly string[];
   marker: string;
+  /** A session's state as the publisher already tracks it (gobgpd's event stream). */
+  sessionState: (address: string) => string | undefined;
   log: Logger;
   onChange: (view: FleetView) => void;
   /** Between reads; 250 ms. */
@@ -48,19 +50,13 @@ export class FleetWatch {
   }
 
   private async read(): Promise<void> {
-    const { client, peers, marker, log } = this.options;
+    const { client, peers, marker, log, sessionState } = this.options;
     let next: FleetView;
     try {
-      const states = new Map(
-        (await client.listPeers()).map((p) => [
-          p.conf?.neighbor_address ?? p.state?.neighbor_address ?? '',
-          p.state?.session_state,
-        ]),
-      );
       const received = new Map<string, DestinationMessage[]>();
       let established = 0;
       for (const peer of peers) {
-        if (states.get(peer) !== 'ESTABLISHED') {
+        if (sessionState(peer) !== 'ESTABLISHED') {
           received.set(peer, []);
           continue;
         }

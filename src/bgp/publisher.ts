@@ -99,6 +99,11 @@ export class BgpPublisher {
     this.log = options.log;
   }
 
+  /** A neighbour's session state as last reported by gobgpd's event stream. */
+  sessionState(address: string): PeerStatus['state'] | undefined {
+    return this.peerState.get(address)?.state;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }

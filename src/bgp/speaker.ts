@@ -85,6 +85,7 @@ export class Bgp {
         client,
         peers: options.fleet.peers.map((p) => p.address),
         marker: options.fleet.marker,
+        sessionState: (address) => this.publisher.sessionState(address),
         log: log.child({ component: 'fleet' }),
         onChange: () => this.fleetListener?.(),
       });
