@@ -194,12 +194,11 @@ function parseFleet(
 ): FleetSettings | undefined {
   const f = b.fleet;
   if (!f) return undefined;
-  const markerText = f.fail_open_community ?? `${b.asn}:0:1`;
-  const marker = parseLargeCommunity(markerText);
+  const marker = fleetMarker(b);
   if (!marker)
     issues.push({
       path: 'bgp.fleet.fail_open_community',
-      message: `${show(markerText)} is not a large community (ASN:number:number)`,
+      message: `${show(f.fail_open_community)} is not a large community (ASN:number:number)`,
     });
   const seen = new Set<string>(routers.map((p) => p.address));
   const peers: PeerSettings[] = [];
@@ -214,7 +213,13 @@ function parseFleet(
     // Sessions among directors: quick to come up, no timers to tune.
     peers.push({ address: a, asn: f.asn ?? b.asn, holdTime: 9, connectRetry: 1, passive: false });
   });
-  return marker ? { peers, settleMs: f.settle, marker: formatLargeCommunity(marker) } : undefined;
+  return marker ? { peers, settleMs: f.settle, marker } : undefined;
+}
+
+/** The fleet's fail-open large community, canonical; ASN:0:1 with this AS by default. */
+function fleetMarker(b: RawConfig['bgp']): string | undefined {
+  const parsed = parseLargeCommunity(b.fleet?.fail_open_community ?? `${b.asn}:0:1`);
+  return parsed && formatLargeCommunity(parsed);
 }
 
 function parseServices(
@@ -492,15 +497,13 @@ function parseAnnounce(
       issues.push(issue);
   }
   if (!parsedRoute || !parsedDraining) return undefined;
-  const marker = bgp.fleet
-    ? parseLargeCommunity(bgp.fleet.fail_open_community ?? `${bgp.asn}:0:1`)
-    : undefined;
+  const marker = bgp.fleet ? fleetMarker(bgp) : undefined;
   const failOpenRoute: Announcement = marker
     ? {
         ...parsedRoute,
-        largeCommunities: [
-          ...new Set([...parsedRoute.largeCommunities, formatLargeCommunity(marker)]),
-        ].sort(compareLarge),
+        largeCommunities: [...new Set([...parsedRoute.largeCommunities, marker])].sort(
+          compareLarge,
+        ),
       }
     : parsedRoute;
   return {
