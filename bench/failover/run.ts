@@ -27,7 +27,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Fleet, type FleetDirector, VIP, buildFleet } from '../../test/lab/fleet.js';
+import {
+  type Fleet,
+  type FleetDirector,
+  VIP,
+  buildFleet,
+  startAnycastd,
+  stopDirectors,
+  weightOf,
+} from '../../test/lab/fleet.js';
 import { LongLivedClient, serveLines } from '../../test/lab/long-lived.js';
 import { NetnsLab } from '../../test/lab/netns.js';
 import { fmtMs, median, percentile, table } from '../lib/measure.js';
@@ -65,12 +73,6 @@ const tick = () => {
 setInterval(tick, 40);
 `;
 
-async function weight(d: FleetDirector, real: string): Promise<number | undefined> {
-  const saved = (await d.ns.run('ipvsadm', ['-S', '-n'])).stdout;
-  const m = new RegExp(`-r ${real.replace(/\./g, '\\.')}:80 -g -w (\\d+)`).exec(saved);
-  return m ? Number(m[1]) : undefined;
-}
-
 /**
  * Polls `test` every `everyMs`. Each poll forks a program; in user-mode Linux's one CPU a
  * tighter loop would slow down the daemons it is timing.
@@ -82,10 +84,6 @@ async function until(what: string, timeoutMs: number, test: () => Promise<boolea
     await sleep(everyMs);
   }
   throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
-
-function startDaemon(d: FleetDirector): void {
-  d.daemon = d.ns.spawn('node', [MAIN, 'run', '--config', d.config]);
 }
 
 interface Results {
@@ -115,7 +113,7 @@ async function realDies(f: Fleet, r: Results, i: number): Promise<void> {
   await Promise.all(
     f.directors.map(async (d) => {
       await until(`${d.ns.name} drains ${victim.address}`, 15_000, async () => {
-        if ((await weight(d, victim.address)) !== 0) return false;
+        if ((await weightOf(d, victim.address)) !== 0) return false;
         drainedAt.push(Date.now() - t0);
         return true;
       });
@@ -135,7 +133,7 @@ async function realDies(f: Fleet, r: Results, i: number): Promise<void> {
   r.drained.push(Math.max(...drainedAt));
   await serveLines(victim);
   for (const d of f.directors)
-    await until('weight back', 15_000, async () => (await weight(d, victim.address)) === 1);
+    await until('weight back', 15_000, async () => (await weightOf(d, victim.address)) === 1);
 }
 
 async function allDie(f: Fleet, r: Results): Promise<void> {
@@ -166,7 +164,7 @@ async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<v
   const monitor = f.router.monitor({ [PREFIX]: all });
   d.daemon?.kill('SIGKILL');
   await d.daemon?.exited;
-  startDaemon(d);
+  startAnycastd(d, MAIN);
   // Until the new anycastd has the route in gobgpd again, and then until graceful restart
   // has completed at the router: gobgpd defers its End-of-RIB up to 5 s, and a second
   // restart before the router has it makes the router drop the director's routes
@@ -193,7 +191,7 @@ async function cutOff(f: Fleet, into: number[]): Promise<void> {
   await d.daemon?.exited;
   await d.ns.ip('link', 'set', d.lan, 'up');
   await d.ns.ip('route', 'replace', 'default', 'via', '10.10.0.1');
-  startDaemon(d);
+  startAnycastd(d, MAIN);
   await f.router.waitNexthops(
     PREFIX,
     f.directors.map((x) => x.address),
@@ -231,18 +229,14 @@ async function main(): Promise<number> {
   };
   let fleet: Fleet | undefined;
   const stopFleet = async () => {
-    for (const d of fleet?.directors ?? []) {
-      d.daemon?.kill('SIGKILL');
-      await d.daemon?.exited;
-      await d.ns.run('ipvsadm', ['-C'], { allowFailure: true });
-    }
+    await stopDirectors(fleet?.directors ?? []);
     fleet = undefined;
   };
   const upFleet = async (lab: NetnsLab, bfd: boolean) => {
     const started = Date.now();
     fleet = await buildFleet(lab, { directors: 2, reals: 3, bfd });
     for (const real of fleet.reals) await serveLines(real);
-    for (const d of fleet.directors) startDaemon(d);
+    for (const d of fleet.directors) startAnycastd(d, MAIN);
     await fleet.router.waitNexthops(
       PREFIX,
       fleet.directors.map((d) => d.address),

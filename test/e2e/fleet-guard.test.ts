@@ -8,7 +8,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requirePrograms } from '../lab/bgp-fabric.js';
-import { type FleetDirector, VIP, buildFleet, directorConfig, serve } from '../lab/fleet.js';
+import {
+  type FleetDirector,
+  VIP,
+  buildFleet,
+  directorConfig,
+  serve,
+  startAnycastd,
+  stopDirectors,
+} from '../lab/fleet.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
 const MAIN = join(process.cwd(), 'dist/main.js');
@@ -47,8 +55,7 @@ describe('the fleet guard', () => {
     const [d1, d2] = fleet.directors;
     if (!d1 || !d2) throw new Error('two directors expected');
     for (const r of fleet.reals) await serve(r);
-    for (const d of fleet.directors)
-      d.daemon = d.ns.spawn('node', [MAIN, 'run', '--config', d.config]);
+    for (const d of fleet.directors) startAnycastd(d, MAIN);
     try {
       const both = [d1.address, d2.address];
       await fleet.router.waitNexthops(PREFIX, both, 90_000);
@@ -98,11 +105,7 @@ describe('the fleet guard', () => {
       await fleet.router.waitNexthops(PREFIX, [d2.address], 10_000);
       expect((await status(d2)).vips[0]?.route).toBe('announce');
     } finally {
-      for (const d of fleet.directors) {
-        d.daemon?.kill('SIGKILL');
-        await d.daemon?.exited;
-        await d.ns.run('ipvsadm', ['-C'], { allowFailure: true });
-      }
+      await stopDirectors(fleet.directors);
     }
   });
 });

@@ -10,7 +10,14 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requirePrograms } from '../lab/bgp-fabric.js';
-import { type FleetDirector, VIP, buildFleet } from '../lab/fleet.js';
+import {
+  type FleetDirector,
+  VIP,
+  buildFleet,
+  ipvsConnections,
+  startAnycastd,
+  stopDirectors,
+} from '../lab/fleet.js';
 import { LongLivedClient, type PingResult, serveLines } from '../lab/long-lived.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
@@ -27,9 +34,8 @@ interface Survival {
 }
 
 async function activeConns(d: FleetDirector): Promise<number> {
-  const out = (await d.ns.run('ipvsadm', ['-L', '-n'])).stdout;
   let sum = 0;
-  for (const m of out.matchAll(/->\s+[\d.]+:\d+\s+\w+\s+\d+\s+(\d+)/g)) sum += Number(m[1]);
+  for (const c of (await ipvsConnections(d)).values()) sum += c.active;
   return sum;
 }
 
@@ -58,8 +64,7 @@ describe('connection survival when a director leaves ECMP', () => {
     const [d1, d2] = fleet.directors;
     if (!d1 || !d2) throw new Error('two directors expected');
     for (const r of fleet.reals) await serveLines(r);
-    for (const d of fleet.directors)
-      d.daemon = d.ns.spawn('node', [MAIN, 'run', '--config', d.config]);
+    for (const d of fleet.directors) startAnycastd(d, MAIN);
     const anycastd = (d: FleetDirector, ...args: string[]) =>
       d.ns.run('node', [MAIN, ...args, '--api', `unix://${d.dir}/api.sock`]);
     try {
@@ -89,11 +94,7 @@ describe('connection survival when a director leaves ECMP', () => {
       client.close();
       return { moved, graceful, back, crash };
     } finally {
-      for (const d of fleet.directors) {
-        d.daemon?.kill('SIGKILL');
-        await d.daemon?.exited;
-        await d.ns.run('ipvsadm', ['-C'], { allowFailure: true });
-      }
+      await stopDirectors(fleet.directors);
     }
   }
 

@@ -7,7 +7,18 @@
  * Used by the README's first command (scripts/demo, through demo-main.ts)
  * and by the e2e tier, which runs the same steps.
  */
-import { type FleetDirector, VIP, buildFleet, requests, serve, type Fleet } from './fleet.js';
+import {
+  type Fleet,
+  type FleetDirector,
+  VIP,
+  buildFleet,
+  ipvsConnections,
+  requests,
+  serve,
+  startAnycastd,
+  stopDirectors,
+  weightOf,
+} from './fleet.js';
 import type { NetnsLab } from './netns.js';
 
 const PREFIX = `${VIP}/32`;
@@ -41,19 +52,10 @@ class StepFailed extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Connections each real server got from one director since `before` (ipvsadm -L -n). */
+/** Connection entries (active + inactive) per real server in a director's table. */
 async function connections(d: FleetDirector): Promise<Map<string, number>> {
-  const out = (await d.ns.run('ipvsadm', ['-L', '-n'])).stdout;
-  const byReal = new Map<string, number>();
-  for (const m of out.matchAll(/->\s+([\d.]+):\d+\s+\w+\s+\d+\s+(\d+)\s+(\d+)/g))
-    byReal.set(m[1] ?? '', Number(m[2]) + Number(m[3]));
-  return byReal;
-}
-
-async function weightOf(d: FleetDirector, real: string): Promise<number | undefined> {
-  const saved = (await d.ns.run('ipvsadm', ['-S', '-n'])).stdout;
-  const m = new RegExp(`-r ${real.replace(/\./g, '\\.')}:80 -g -w (\\d+)`).exec(saved);
-  return m ? Number(m[1]) : undefined;
+  const byReal = await ipvsConnections(d);
+  return new Map([...byReal].map(([real, c]) => [real, c.active + c.inactive]));
 }
 
 async function waitWeight(d: FleetDirector, real: string, want: number, timeoutMs: number) {
@@ -118,7 +120,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
   const spawnedAt = new Map<FleetDirector, number>();
   const startDaemon = (d: FleetDirector) => {
     spawnedAt.set(d, Date.now());
-    d.daemon = d.ns.spawn('node', [opts.main, 'run', '--config', d.config]);
+    startAnycastd(d, opts.main);
   };
   const fleetOf = (): Fleet => {
     if (!fleet) throw new StepFailed('the fleet was not built');
@@ -321,13 +323,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
           opts.print(`--- last lines of anycastd on ${d.ns.name}:\n${tail.join('\n')}`);
       }
     }
-    // A namespace's IPVS table goes with the namespace only when the kernel gets round to
-    // it; flushing now lets the ip_vs modules be unloaded right after.
-    for (const d of fleet?.directors ?? []) {
-      d.daemon?.kill('SIGKILL');
-      await d.daemon?.exited;
-      await d.ns.run('ipvsadm', ['-C'], { allowFailure: true });
-    }
+    await stopDirectors(fleet?.directors ?? []);
   }
   const ok = steps.length === total && steps.every((s) => s.ok);
   return { ok, steps, ms: performance.now() - started };

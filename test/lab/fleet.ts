@@ -194,3 +194,39 @@ export async function requests(client: Netns, count: number): Promise<Record<str
   ]);
   return JSON.parse(r.stdout) as Record<string, number>;
 }
+
+/** Starts `anycastd run` on a director with its configuration; `main` is dist/main.js. */
+export function startAnycastd(d: FleetDirector, main: string): void {
+  d.daemon = d.ns.spawn('node', [main, 'run', '--config', d.config]);
+}
+
+/**
+ * Kills every director's anycastd and flushes its IPVS table: a namespace's
+ * table goes with the namespace only when the kernel gets round to it, and
+ * later tests unload the ip_vs modules.
+ */
+export async function stopDirectors(directors: readonly FleetDirector[]): Promise<void> {
+  for (const d of directors) {
+    d.daemon?.kill('SIGKILL');
+    await d.daemon?.exited;
+    await d.ns.run('ipvsadm', ['-C'], { allowFailure: true });
+  }
+}
+
+/** A real server's weight (port 80, direct routing) in a director's table, or undefined. */
+export async function weightOf(d: FleetDirector, real: string): Promise<number | undefined> {
+  const saved = (await d.ns.run('ipvsadm', ['-S', '-n'])).stdout;
+  const m = new RegExp(`-r ${real.replace(/\./g, '\\.')}:80 -g -w (\\d+)`).exec(saved);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Active and inactive connection entries per real server in a director's table. */
+export async function ipvsConnections(
+  d: FleetDirector,
+): Promise<Map<string, { active: number; inactive: number }>> {
+  const out = (await d.ns.run('ipvsadm', ['-L', '-n'])).stdout;
+  const byReal = new Map<string, { active: number; inactive: number }>();
+  for (const m of out.matchAll(/->\s+([\d.]+):\d+\s+\w+\s+\d+\s+(\d+)\s+(\d+)/g))
+    byReal.set(m[1] ?? '', { active: Number(m[2]), inactive: Number(m[3]) });
+  return byReal;
+}
