@@ -150,11 +150,7 @@ async function allDie(f: Fleet, r: Results): Promise<void> {
   r.allDeadDecided.push(Math.max(...f.directors.map((d) => loggedAt(d, t0, 'withdraw') - t0)));
   for (const real of f.reals) await serveLines(real);
   // The hold-down after each withdrawal doubles (2 s, 4 s, ...): wait it out.
-  await f.router.waitNexthops(
-    PREFIX,
-    f.directors.map((d) => d.address),
-    120_000,
-  );
+  await waitAll(f);
 }
 
 async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<void> {
@@ -192,11 +188,28 @@ async function cutOff(f: Fleet, into: number[]): Promise<void> {
   await d.ns.ip('link', 'set', d.lan, 'up');
   await d.ns.ip('route', 'replace', 'default', 'via', '10.10.0.1');
   startAnycastd(d, MAIN);
-  await f.router.waitNexthops(
-    PREFIX,
-    f.directors.map((x) => x.address),
-    120_000,
-  );
+  await waitAll(f);
+}
+
+/** Until every director is a next hop of the VIP; on failure, says what each director logged. */
+async function waitAll(f: Fleet): Promise<void> {
+  try {
+    await f.router.waitNexthops(
+      PREFIX,
+      f.directors.map((x) => x.address),
+      120_000,
+    );
+  } catch (error) {
+    const logs = f.directors.map(
+      (d) =>
+        `${d.ns.name} anycastd, last lines:\n` +
+        (d.daemon?.output() ?? '').split('\n').slice(-25).join('\n') +
+        (d.bfd
+          ? `\n${d.ns.name} BFD speaker:\n${d.bfd.output().split('\n').slice(-10).join('\n')}`
+          : ''),
+    );
+    throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
+  }
 }
 
 /** When a director logged its decision to take the VIP to `route`, after `since`. */
@@ -237,11 +250,7 @@ async function main(): Promise<number> {
     fleet = await buildFleet(lab, { directors: 2, reals: 3, bfd });
     for (const real of fleet.reals) await serveLines(real);
     for (const d of fleet.directors) startAnycastd(d, MAIN);
-    await fleet.router.waitNexthops(
-      PREFIX,
-      fleet.directors.map((d) => d.address),
-      120_000,
-    );
+    await waitAll(fleet);
     console.log(`fleet${bfd ? ' with BFD' : ''} up in ${fmtMs(Date.now() - started)}`);
     return fleet;
   };

@@ -17,7 +17,7 @@ describe('failover benchmark', () => {
       allowFailure: true,
       timeoutMs: 440_000,
     });
-    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.stderr, `${r.stdout}\n${r.stderr}`).not.toMatch(/Error/);
     for (const row of [
       'real server dies → client no longer refused',
       'all real servers die → VIP gone at the router',
