@@ -11,7 +11,10 @@ export const listCommand = defineCommand({
   description: `
 Prints services and real servers in ipvsadm's format and order, byte for byte,
 so scripts that parse \`ipvsadm -L\` keep working. Without -n, addresses and
-ports are shown by name, resolved as ipvsadm resolves them.`,
+ports are shown by name, resolved as ipvsadm resolves them. With -c, the
+connection entries instead (\`ipvsadm -L -c\`), streamed from the kernel's
+/proc/net/ip_vs_conn; with --persistent-conn too, the persistence engine's
+columns.`,
   options: {
     numeric: { type: 'boolean', short: 'n', description: 'numeric addresses and ports' },
     stats: { type: 'boolean', description: 'connection, packet and byte counters' },
@@ -27,6 +30,11 @@ ports are shown by name, resolved as ipvsadm resolves them.`,
     sort: {
       type: 'boolean',
       description: 'no effect (ipvsadm compatibility: sorting is the default)',
+    },
+    connection: {
+      type: 'boolean',
+      short: 'c',
+      description: 'print the connection entries instead (`ipvsadm -L -c`)',
     },
     timeout: { type: 'boolean', description: 'print the tcp, tcpfin and udp timeouts instead' },
     daemon: { type: 'boolean', description: 'print the connection sync daemons instead' },
@@ -60,6 +68,7 @@ ports are shown by name, resolved as ipvsadm resolves them.`,
     'anycastd ipvs list -n',
     'anycastd ipvs list -n --stats --exact',
     'anycastd ipvs list -n -t 192.0.2.10:80',
+    'anycastd ipvs list -c -n',
   ],
   async run({ options: o }, ctx) {
     const oneService: [string, string | undefined][] = [
@@ -69,12 +78,21 @@ ports are shown by name, resolved as ipvsadm resolves them.`,
       ['fwmark', o['fwmark-service']],
     ];
     const chosen = oneService.filter(([, v]) => v !== undefined);
-    const exclusive = [chosen.length > 0, o.timeout, o.daemon].filter(Boolean).length;
+    const exclusive = [chosen.length > 0, o.timeout, o.daemon, o.connection].filter(Boolean).length;
     if (chosen.length > 1 || exclusive > 1) {
       throw new UsageError(
-        'choose one of: a service (-t/-u/--sctp-service/-f), --timeout, --daemon',
+        'choose one of: a service (-t/-u/--sctp-service/-f), --connection, --timeout, --daemon',
         'anycastd ipvs list',
       );
+    }
+    if (o.connection && (o.stats || o.rate || o.thresholds || o['tun-info']))
+      throw new UsageError(
+        '--connection combines with -n and --persistent-conn only',
+        'anycastd ipvs list',
+      );
+    if (o.connection) {
+      await listConnections(ctx.stdout, o.netns, o.numeric, o['persistent-conn']);
+      return ExitCode.Ok;
     }
     if ((o.timeout || o.daemon) && (o.stats || o.rate || o.thresholds || o['persistent-conn'])) {
       throw new UsageError(
@@ -150,3 +168,43 @@ ports are shown by name, resolved as ipvsadm resolves them.`,
     return ExitCode.Ok;
   },
 });
+
+/**
+ * Streams the entries out in blocks as they are read (-n), or reads them all
+ * first when names are to be looked up, since lookups run together.
+ */
+async function listConnections(
+  out: NodeJS.WritableStream,
+  netns: string | undefined,
+  numeric: boolean,
+  persistent: boolean,
+): Promise<void> {
+  const [{ readConnections }, fmt, names, { mapError }] = await Promise.all([
+    import('../../ipvs/conn-proc.js'),
+    import('../../ipvs/ipvsadm/connections.js'),
+    import('../../ipvs/ipvsadm/names.js'),
+    import('./common.js'),
+  ]);
+  try {
+    const entries = readConnections(netns);
+    let block = fmt.connectionsHead(persistent);
+    if (numeric) {
+      for await (const c of entries) {
+        block += fmt.connectionLine(c, persistent, names.numericNames, true);
+        if (block.length >= 1 << 16) {
+          if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+          block = '';
+        }
+      }
+      out.write(block);
+      return;
+    }
+    const all = [];
+    for await (const c of entries) all.push(c);
+    const resolved = await names.resolveNames(fmt.connectionAddresses(all));
+    for (const c of all) block += fmt.connectionLine(c, persistent, resolved, false);
+    out.write(block);
+  } catch (error) {
+    throw mapError(error);
+  }
+}

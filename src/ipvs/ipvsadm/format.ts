@@ -74,7 +74,7 @@ export function largeNumber(i: bigint, exact: boolean): string {
 }
 
 /** addrport_to_anyname: `addr:port` or `[addr]:port`, in a 60-byte buffer. */
-function addrPort(
+export function addrPort(
   names: Names,
   numeric: boolean,
   family: Family,
