@@ -7,6 +7,7 @@ import { sidecarGuardCommand } from './sidecar-guard.js';
 import { ipvsCommand } from './ipvs/index.js';
 import { drainCommand, reloadCommand, undrainCommand } from './control.js';
 import { planCommand } from './plan.js';
+import { realserverCommand } from './realserver.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
@@ -28,6 +29,7 @@ healthy director (ECMP).`,
     drainCommand,
     ipvsCommand,
     planCommand,
+    realserverCommand,
     reloadCommand,
     runCommand,
     sidecarGuardCommand,

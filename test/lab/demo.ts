@@ -183,7 +183,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
           fleet = await buildFleet(lab, { directors: nDirectors, reals: nReals });
           detail.push(
             `directors ${fleet.directors.map((d) => d.address).join(', ')}; real servers ` +
-              `${fleet.reals.map((r) => r.address).join(', ')} (VIP on lo, arp_ignore=1, arp_announce=2)`,
+              `${fleet.reals.map((r) => r.address).join(', ')} (set up by anycastd realserver up: VIP on lo, arp_ignore=1, arp_announce=2)`,
           );
         },
       ))

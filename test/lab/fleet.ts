@@ -14,10 +14,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type DirectorLink, Router } from './bgp-fabric.js';
 import type { LabProcess, Netns, NetnsLab } from './netns.js';
 
 export const VIP = '198.51.100.10';
+// The built program, from this file as TypeScript (tests) or compiled into .lab/bench-build.
+const MAIN_JS = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.js') ? '../../../../dist/main.js' : '../../dist/main.js',
+    import.meta.url,
+  ),
+);
 export const ROUTER_LAN = '10.10.0.1';
 export const CLIENT = '10.20.0.2';
 
@@ -136,9 +144,8 @@ export async function buildFleet(
     const ns = await lab.namespace(`real${i}`);
     const address = `10.10.0.${20 + i}`;
     await join_(ns, address);
-    await ns.addAddress('lo', `${VIP}/32`);
-    await ns.sysctl('net.ipv4.conf.all.arp_ignore', '1');
-    await ns.sysctl('net.ipv4.conf.all.arp_announce', '2');
+    // The VIP on lo with ARP kept off it, as an operator sets up a real server.
+    await ns.run('node', [MAIN_JS, 'realserver', 'up', '--vip', VIP]);
     reals.push({ ns, address, name: `real${i}` });
   }
   for (const d of directors)
