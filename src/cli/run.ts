@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { configOption, defineCommand } from './command.js';
+import type { LocatedIssue } from '../config/load.js';
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -63,6 +64,14 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../daemon/sysctl-port.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
+    const warn = (warnings: readonly LocatedIssue[]) => {
+      for (const w of warnings)
+        log.warn(
+          { event: 'config_warning', path: w.path, line: w.line },
+          `${file}: ${w.path}: ${w.message}`,
+        );
+    };
+    warn(loaded.warnings);
     const token = config.api.tokenFile
       ? (await readFile(config.api.tokenFile, 'utf8')).trim()
       : undefined;
@@ -107,6 +116,7 @@ sidecar stops; the IPVS table is left as it is.`,
           issues: r.issues,
         };
       }
+      warn(r.warnings);
       daemon.reload(r.config);
       return { ok: true, message: `${file}: reloaded` };
     };

@@ -30,7 +30,13 @@ export function formatStatus(s: DaemonStatus): string {
   out.push(
     table(
       ['VIP', 'ROUTE', 'SINCE', 'WHY', 'SERVICES'],
-      s.vips.map((v) => [v.vip, v.route, v.since ?? '-', v.reason, v.services.join(',')]),
+      s.vips.map((v) => [
+        v.vip,
+        v.role === 'backup' ? `${v.route} (backup)` : v.route,
+        v.since ?? '-',
+        v.reason,
+        v.services.join(','),
+      ]),
     ),
   );
   out.push('');

@@ -14,6 +14,8 @@ export const validateCommand = defineCommand({
 Reads FILE as the daemon would (YAML, see the README's configuration
 reference) and reports every problem, each with its path in the document, its
 line and the offending value. Exit 0 when the file is valid, 3 when it is not.
+A valid file may still get warnings (on stderr): settings known to hurt, such
+as mh across directors without sloppy_tcp; they do not change the exit code.
 With --schema, prints the configuration's JSON Schema instead (for editors:
 yaml-language-server and others).`,
   options: {
@@ -29,7 +31,7 @@ yaml-language-server and others).`,
       return ExitCode.Ok;
     }
     if (!options.config) throw new UsageError('--config FILE is required', 'validate');
-    const { loadConfigFile, describeProblems } = await import('../config/load.js');
+    const { loadConfigFile, describeProblems, locate } = await import('../config/load.js');
     const r = await loadConfigFile(options.config);
     if (r.issues) {
       if (options.json) ctx.stdout.write(`${JSON.stringify({ valid: false, issues: r.issues })}\n`);
@@ -37,6 +39,7 @@ yaml-language-server and others).`,
       return ExitCode.InvalidInput;
     }
     const c = r.config;
+    const warnings = r.warnings;
     const summary = {
       valid: true,
       director: c.director.name,
@@ -45,14 +48,22 @@ yaml-language-server and others).`,
       realServers: c.services.reduce((n, s) => n + s.reals.length, 0),
       vips: new Set(c.services.map((s) => s.vip)).size,
       peers: c.bgp.peers.length,
+      warnings,
     };
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
-    else
+    else {
+      for (const w of warnings)
+        ctx.stderr.write(`${options.config}: warning: ${locate(w)}: ${w.message}\n`);
       ctx.stdout.write(
         `${options.config}: valid — director ${summary.director}, ${summary.vips} VIPs, ` +
           `${summary.services} services (${summary.ipvsServices} IPVS services), ` +
-          `${summary.realServers} real servers, ${summary.peers} BGP peers\n`,
+          `${summary.realServers} real servers, ${summary.peers} BGP peers` +
+          (warnings.length > 0
+            ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`
+            : '') +
+          '\n',
       );
+    }
     return ExitCode.Ok;
   },
 });

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { type Issue } from './issues.js';
 import { type ParseResult, parseConfig } from './parse.js';
+import { configWarnings } from './warnings.js';
 
 export interface LocatedIssue extends Issue {
   /** 1-based line in the file, when the path leads to a node in it. */
@@ -14,7 +15,12 @@ export interface LocatedIssue extends Issue {
 }
 
 export type LoadResult =
-  | { config: NonNullable<ParseResult['config']>; issues?: undefined }
+  | {
+      config: NonNullable<ParseResult['config']>;
+      issues?: undefined;
+      /** Valid but known to hurt (src/config/warnings.ts). */
+      warnings: LocatedIssue[];
+    }
   | { config?: undefined; issues: LocatedIssue[] };
 
 export function parseConfigText(text: string): LoadResult {
@@ -30,7 +36,14 @@ export function parseConfigText(text: string): LoadResult {
     };
   }
   const r = parseConfig(doc.toJS({ maxAliasCount: 100 }));
-  if (r.config) return { config: r.config };
+  if (r.config)
+    return {
+      config: r.config,
+      warnings: configWarnings(r.config).map((w) => ({
+        ...w,
+        line: lineOf(doc, lineCounter, w.path),
+      })),
+    };
   return { issues: r.issues.map((i) => ({ ...i, line: lineOf(doc, lineCounter, i.path) })) };
 }
 
@@ -51,9 +64,12 @@ export function describeProblems(file: string, issues: readonly LocatedIssue[]):
 
 /** `path (line N): message`, one per line. */
 export function formatLocatedIssues(issues: readonly LocatedIssue[]): string {
-  return issues
-    .map((i) => `  ${i.path || '(top level)'}${i.line ? ` (line ${i.line})` : ''}: ${i.message}`)
-    .join('\n');
+  return issues.map((i) => `  ${locate(i)}: ${i.message}`).join('\n');
+}
+
+/** `path (line N)`. */
+export function locate(i: LocatedIssue): string {
+  return `${i.path || '(top level)'}${i.line ? ` (line ${i.line})` : ''}`;
 }
 
 /** The line of the deepest node `path` reaches (a missing field points at its parent). */

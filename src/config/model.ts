@@ -15,6 +15,7 @@ import type {
   ForwardMethod,
   ServiceConfig,
   TunnelFlag,
+  Timeouts,
   TunnelType,
 } from '../ipvs/model.js';
 
@@ -34,7 +35,11 @@ export interface RealServer {
   readonly check: CheckSpec;
 }
 
+/** primary: announced plainly; backup: with bgp.backup's attributes, so routers prefer primaries. */
+export type Role = 'primary' | 'backup';
+
 export interface AnnouncePolicy {
+  readonly role: Role;
   readonly minHealthy: Threshold;
   /** To be announced again after a withdrawal; at least minHealthy. */
   readonly reannounceHealthy: Threshold;
@@ -82,6 +87,8 @@ export interface Config {
   readonly resyncIntervalMs: number;
   /** The net.ipv4.vs.* settings the file names (see src/daemon/ipvs-sysctls.ts for implied ones). */
   readonly ipvsSysctls: Readonly<Partial<Record<IpvsSysctl, number>>>;
+  /** IPVS connection timeouts in seconds, the ones the file names. */
+  readonly ipvsTimeouts: Readonly<Partial<Timeouts>>;
   readonly stateFile: string;
   readonly bgp: {
     readonly speaker: SpeakerSettings;

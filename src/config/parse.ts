@@ -27,6 +27,7 @@ import {
   type Config,
   type FleetSettings,
   type RealServer,
+  type Role,
   type Threshold,
   type VirtualService,
   needed,
@@ -45,6 +46,7 @@ import {
 interface Context {
   defaults: RawConfig['defaults'];
   bgp: RawConfig['bgp'] | undefined;
+  role: Role;
 }
 
 export type ParseResult =
@@ -62,7 +64,7 @@ export function parseConfig(input: unknown): ParseResult {
     });
   const bgp = parseBgp(raw.bgp, raw.director.router_id, issues);
   const services = parseServices(
-    { defaults: raw.defaults, bgp: raw.bgp },
+    { defaults: raw.defaults, bgp: raw.bgp, role: raw.director.role },
     raw.services.map((svc, i) => [i, svc] as const),
     issues,
   );
@@ -79,6 +81,15 @@ export function parseConfig(input: unknown): ParseResult {
       resyncIntervalMs: raw.resync_interval,
       ipvsSysctls: Object.fromEntries(
         Object.entries(raw.ipvs_sysctls).filter(([, v]) => v !== undefined),
+      ),
+      ipvsTimeouts: Object.fromEntries(
+        (
+          [
+            ['tcp', raw.ipvs_timeouts.tcp],
+            ['tcpFin', raw.ipvs_timeouts.tcp_fin],
+            ['udp', raw.ipvs_timeouts.udp],
+          ] as const
+        ).flatMap(([k, ms]) => (ms === undefined ? [] : [[k, ms / 1000]])),
       ),
       stateFile: raw.state_file,
       bgp,
@@ -116,11 +127,17 @@ function partialIssues(input: unknown): Issue[] {
     {
       defaults: defaults.success ? defaults.data : defaultsSchema.parse({}),
       bgp: bgp.success ? bgp.data : undefined,
+      role: partialRole(doc.director),
     },
     parsed,
     issues,
   );
   return issues;
+}
+
+function partialRole(director: unknown): Role {
+  const role = (director as { role?: unknown } | undefined)?.role;
+  return role === 'backup' ? 'backup' : 'primary';
 }
 
 /** Like parseConfig, but throws InvalidInputError listing every problem. */
@@ -173,6 +190,7 @@ function parseBgp(
   }
   checkRouteAttributes(b.announce, 'bgp.announce', issues);
   checkRouteAttributes(b.draining, 'bgp.draining', issues);
+  checkRouteAttributes(b.backup, 'bgp.backup', issues);
   const s = b.sidecar;
   const sidecar: SidecarMode =
     s.mode === 'spawn'
@@ -473,7 +491,18 @@ function parseAnnounce(
   const bgp = raw.bgp;
   if (!bgp) return undefined;
   const own = pickRoute(a);
-  const base = { ...bgp.announce, ...own };
+  const role = a.role ?? raw.role;
+  // The backup attributes win over the VIP's own: a backup must stay the worse route.
+  const backup = role === 'backup' ? bgp.backup : {};
+  const base = {
+    ...bgp.announce,
+    ...own,
+    ...backup,
+    communities: [
+      ...(own.communities ?? bgp.announce.communities ?? []),
+      ...(backup.communities ?? []),
+    ],
+  };
   const draining = {
     ...base,
     ...bgp.draining,
@@ -509,6 +538,7 @@ function parseAnnounce(
   return {
     minHealthy,
     reannounceHealthy,
+    role,
     route: parsedRoute,
     drainingRoute: parsedDraining,
     failOpen: a.fail_open ?? raw.defaults.announce.fail_open,

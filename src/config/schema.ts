@@ -28,6 +28,13 @@ const asn = z
   .refine((n) => n !== 23456, { error: '23456 (AS_TRANS) is not a usable ASN' });
 const uint32 = z.number().int().min(0).max(4294967295);
 const seconds = (min: number, max: number) => duration(min * 1000, max * 1000);
+/**
+ * An IPVS connection timeout in ms: whole seconds, at most 24 days (the kernel
+ * keeps it in jiffies in an int).
+ */
+const ipvsTimeout = seconds(1, 24 * 86_400)
+  .refine((ms) => ms % 1000 === 0, { error: 'IPVS timeouts are whole seconds' })
+  .optional();
 /** A count of real servers, or a share of them written "50%". */
 const healthyThreshold = z.union([
   z.number().int().min(0),
@@ -100,6 +107,8 @@ export const bgpSchema = z
     }),
     peers: z.array(peerSchema).min(1),
     announce: routeAttributesSchema.default({}),
+    /** Attributes of a VIP announced in the backup role, on top of `announce`. */
+    backup: routeAttributesSchema.default({ prepend: 3 }),
     /** Attributes while the director or a VIP drains, on top of `announce`. */
     draining: routeAttributesSchema.default({ communities: ['graceful-shutdown'] }),
     /**
@@ -172,6 +181,8 @@ const announcePolicy = z
     reannounce_healthy: healthyThreshold.optional(),
     /** Keep announcing, marked fail-open, when this director would be the last to announce. */
     fail_open: z.boolean().optional(),
+    /** This VIP's role on this director; director.role by default. */
+    role: z.enum(['primary', 'backup']).optional(),
     ...routeAttributes,
   })
   .strict();
@@ -235,6 +246,12 @@ export const configSchema = z
             error: 'must be an interface name (1..15 characters)',
           })
           .default('anycastd0'),
+        /**
+         * primary (default) or backup: a backup director announces its VIPs with
+         * bgp.backup's attributes (a longer AS path, a worse MED) so routers prefer
+         * the primaries and turn to it when they withdraw. Per VIP: announce.role.
+         */
+        role: z.enum(['primary', 'backup']).default('primary'),
       })
       .strict(),
     api: z
@@ -261,6 +278,15 @@ export const configSchema = z
           ]),
         ) as Record<keyof typeof IPVS_SYSCTLS, z.ZodOptional<z.ZodNumber>>,
       )
+      .strict()
+      .default({}),
+    /**
+     * IPVS connection timeouts (ipvsadm --set), held like ipvs_sysctls: tcp for
+     * established TCP connections, tcp_fin after a FIN, udp for UDP. Whole seconds;
+     * unnamed ones are left as they are (kernel defaults 15m, 2m, 5m).
+     */
+    ipvs_timeouts: z
+      .object({ tcp: ipvsTimeout, tcp_fin: ipvsTimeout, udp: ipvsTimeout })
       .strict()
       .default({}),
     /** Where operator drains are kept across restarts. */

@@ -14,7 +14,7 @@ import type { AnnouncementSpec } from '../bgp/announcement.js';
 import type { DrainOptions } from '../bgp/publisher.js';
 import type { FleetView } from '../bgp/fleet-view.js';
 import type { BgpStatus } from '../bgp/speaker.js';
-import type { Config, VirtualService } from '../config/model.js';
+import type { Config, Role, VirtualService } from '../config/model.js';
 import type { HealthEvent } from '../health/engine.js';
 import type { CheckSpec } from '../health/spec.js';
 import type { ServiceKey, ServiceWithDestinations } from '../ipvs/model.js';
@@ -29,12 +29,11 @@ import { desiredRoutes, gateInputs, vipGroups } from './desired-routes.js';
 import { type Drains, NO_DRAINS, type RealHealth, realDrained, realKey } from './health-view.js';
 import { planIpvs } from './plan-ipvs.js';
 import { type AddressPort, planAddresses } from './vip-addresses.js';
-import { planSysctls, wantedSysctls } from './ipvs-sysctls.js';
+import { KernelSettings, type KernelSettingsStatus, type TimeoutsPort } from './kernel-settings.js';
 import type { SysctlPort } from './sysctl-port.js';
-import type { IpvsSysctl } from '../ipvs/sysctls.js';
 
 /** The kernel side, as the daemon uses it (IpvsClient in production). */
-export interface IpvsPort {
+export interface IpvsPort extends Partial<TimeoutsPort> {
   dump(): Promise<ServiceWithDestinations[]>;
   apply(ops: readonly IpvsOp[]): Promise<OpResult[]>;
   close(): void;
@@ -83,6 +82,8 @@ export interface VipStatus {
   reason: string;
   since: string | undefined;
   services: string[];
+  /** backup: announced with bgp.backup's attributes (routers prefer the primaries). */
+  role: Role;
 }
 
 export interface RealStatus {
@@ -114,7 +115,8 @@ export interface DaemonStatus {
       }
     | undefined;
   /** The net.ipv4.vs.* settings held, the value last seen and why each is held. */
-  sysctls: { name: string; wanted: number; actual: number | undefined; why: string }[];
+  sysctls: KernelSettingsStatus['sysctls'];
+  timeouts: KernelSettingsStatus['timeouts'];
 }
 
 export class Daemon {
@@ -135,7 +137,7 @@ export class Daemon {
   private fullResync = true;
   private stopped = false;
   private wake: (() => void) | undefined;
-  private readonly sysctlsSeen = new Map<IpvsSysctl, number | undefined>();
+  private readonly kernelSettings: KernelSettings;
   private loop: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -151,6 +153,7 @@ export class Daemon {
     this.groups = vipGroups(this.config.services);
     this.now = options.now ?? Date.now;
     this.log = options.log;
+    this.kernelSettings = new KernelSettings(options.log, options.sysctls);
     this.gateParams = {
       ...DEFAULT_GATE,
       drainTimeMs: this.config.bgp.drainTimeMs,
@@ -291,6 +294,7 @@ export class Daemon {
           reason: this.warm && g ? g.reason : 'waiting for every check to have a verdict',
           since: g ? new Date(g.since).toISOString() : undefined,
           services: group.map((vs) => vs.name),
+          role: group[0]?.announce.role ?? 'primary',
         };
       }),
       reals,
@@ -302,9 +306,7 @@ export class Daemon {
         reals: [...this.drains.reals],
       },
       fleet: this.fleetStatus(),
-      sysctls: [...wantedSysctls(this.config.ipvsSysctls, this.config.services)].map(
-        ([name, w]) => ({ name, wanted: w.value, actual: this.sysctlsSeen.get(name), why: w.why }),
-      ),
+      ...this.kernelSettings.status(this.config),
     };
   }
 
@@ -436,7 +438,8 @@ export class Daemon {
       this.ipvs = undefined;
     }
     // Before the table changes: a service that needs sloppy_tcp must not run without it.
-    if (actual !== undefined && full) await this.syncSysctls();
+    if (actual !== undefined && full)
+      await this.kernelSettings.sync(this.config, this.timeoutsPort());
     const ipvsOk = actual !== undefined;
     const plan = ipvsOk
       ? planIpvs(
@@ -537,34 +540,11 @@ export class Daemon {
     });
   }
 
-  /** Brings net.ipv4.vs.* to what the configuration holds; a failure is logged, not fatal. */
-  private async syncSysctls(): Promise<void> {
-    const port = this.options.sysctls;
-    if (!port) return;
-    const wanted = wantedSysctls(this.config.ipvsSysctls, this.config.services);
-    try {
-      for (const name of wanted.keys()) this.sysctlsSeen.set(name, await port.read(name));
-      for (const c of planSysctls(wanted, this.sysctlsSeen)) {
-        if (c.from === undefined) {
-          this.log.warn(
-            { event: 'ipvs_sysctl_missing', name: c.name },
-            `net.ipv4.vs.${c.name} does not exist in this kernel; not set`,
-          );
-          continue;
-        }
-        await port.write(c.name, c.to);
-        this.sysctlsSeen.set(c.name, c.to);
-        this.log.info(
-          { event: 'ipvs_sysctl_set', name: c.name, from: c.from, to: c.to, why: c.why },
-          `net.ipv4.vs.${c.name} ${c.from} -> ${c.to} (${c.why})`,
-        );
-      }
-    } catch (err) {
-      this.log.error(
-        { event: 'ipvs_sysctl_failed', error: String(err) },
-        `cannot hold the net.ipv4.vs settings: ${String(err)}`,
-      );
-    }
+  /** The IPVS client's timeout calls, when it has them (test doubles may not). */
+  private timeoutsPort(): TimeoutsPort | undefined {
+    const ipvs = this.ipvs;
+    if (!ipvs?.timeouts || !ipvs.setTimeouts) return undefined;
+    return { timeouts: ipvs.timeouts.bind(ipvs), setTimeouts: ipvs.setTimeouts.bind(ipvs) };
   }
 
   /** Puts the VIPs on the VIP interface and takes away the ones no longer configured. */

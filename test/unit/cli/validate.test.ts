@@ -48,6 +48,37 @@ describe('anycastd validate', () => {
     });
   });
 
+  it('warns about valid settings known to hurt, with their lines, and still exits 0', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'acd-validate-')), 'warn.yaml');
+    writeFileSync(
+      file,
+      [
+        'director: {name: lb1, router_id: 192.0.2.11}',
+        'ipvs_sysctls: {sloppy_tcp: 0}',
+        'bgp: {asn: 65001, peers: [{address: 192.0.2.1, asn: 65000}]}',
+        'services:',
+        '  - name: web',
+        '    vip: 198.51.100.10',
+        '    ports: [{port: 80}]',
+        '    scheduler: mh',
+        '    reals: [{address: 10.1.0.1}]',
+      ].join('\n'),
+    );
+    const r = await cli('validate', '--config', file);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${file}: warning: ipvs_sysctls\\.sloppy_tcp \\(line 2\\): is 0 while service web hashes with mh`,
+      ),
+    );
+    expect(r.stdout).toContain('1 BGP peers, 1 warning\n');
+    const json = await cli('validate', '--config', file, '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: true,
+      warnings: [{ path: 'ipvs_sysctls.sloppy_tcp', line: 2 }],
+    });
+  });
+
   it('refuses an unreadable file (3) and a missing --config (2)', async () => {
     const r = await cli('validate', '--config', '/nonexistent.yaml');
     expect(r.code).toBe(3);
@@ -69,6 +100,7 @@ describe('anycastd validate', () => {
       'api',
       'resync_interval',
       'ipvs_sysctls',
+      'ipvs_timeouts',
       'state_file',
       'bgp',
       'defaults',

@@ -15,6 +15,7 @@ import type { HealthEvent } from '../../../src/health/engine.js';
 import { IpvsError } from '../../../src/ipvs/errors.js';
 import {
   type ServiceWithDestinations,
+  type Timeouts,
   ZERO_STATS,
   destinationKeyString,
   serviceKeyString,
@@ -366,6 +367,51 @@ describe('VIP addresses', () => {
     daemon.reload(mh);
     await daemon.settled();
     expect(events).toContain('sysctl sloppy_tcp=1');
+    await daemon.stop();
+  });
+
+  it('holds the configured IPVS timeouts: one write before the table, drift repaired on reload', async () => {
+    const events: string[] = [];
+    let kernel: Timeouts = { tcp: 900, tcpFin: 120, udp: 300 };
+    const ipvs = new (class extends FakeIpvs {
+      async timeouts() {
+        return kernel;
+      }
+      async setTimeouts(t: Timeouts) {
+        events.push(`timeouts tcp=${t.tcp} tcpfin=${t.tcpFin} udp=${t.udp}`);
+        kernel = {
+          tcp: t.tcp || kernel.tcp,
+          tcpFin: t.tcpFin || kernel.tcpFin,
+          udp: t.udp || kernel.udp,
+        };
+      }
+    })(events);
+    const withTimeouts = parseConfigOrThrow({ ...raw, ipvs_timeouts: { tcp: '1h', udp: 30 } });
+    const daemon = new Daemon({
+      config: withTimeouts,
+      log: createLogger({ level: 'silent' }),
+      openIpvs: async () => ipvs,
+      routes: new FakeRoutes(events),
+      health: () => ({ update: () => {}, stop: async () => {} }),
+    });
+    await daemon.start();
+    await daemon.settled();
+    expect(events[0]).toBe('timeouts tcp=3600 tcpfin=0 udp=30');
+    expect(events[1]).toMatch(/^ipvs add service/);
+    expect(daemon.status().timeouts).toEqual([
+      { name: 'tcp', wanted: 3600, actual: 3600 },
+      { name: 'udp', wanted: 30, actual: 30 },
+    ]);
+    kernel = { tcp: 900, tcpFin: 120, udp: 30 };
+    events.length = 0;
+    daemon.reload(withTimeouts);
+    await daemon.settled();
+    expect(events).toContain('timeouts tcp=3600 tcpfin=0 udp=0');
+    // Nothing drifted: nothing written.
+    events.length = 0;
+    daemon.reload(withTimeouts);
+    await daemon.settled();
+    expect(events.filter((e) => e.startsWith('timeouts'))).toEqual([]);
     await daemon.stop();
   });
 });
