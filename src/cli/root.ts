@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 import { checkCommand } from './check.js';
 import { renderHelp } from './help.js';
 import { sidecarGuardCommand } from './sidecar-guard.js';
+import { importCommand } from './import.js';
 import { ipvsCommand } from './ipvs/index.js';
 import { drainCommand, reloadCommand, undrainCommand } from './control.js';
 import { planCommand } from './plan.js';
@@ -27,6 +28,7 @@ healthy director (ECMP).`,
   subcommands: [
     checkCommand,
     drainCommand,
+    importCommand,
     ipvsCommand,
     planCommand,
     realserverCommand,

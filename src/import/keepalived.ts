@@ -1,0 +1,334 @@
+/**
+ * `anycastd import keepalived`: keepalived.conf's virtual servers, real
+ * servers and checkers (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK,
+ * UDP_CHECK) into the importers' shape, pure. keepalived's timers map as
+ * keepalived applies them: a checker runs every delay_loop, each attempt may
+ * take connect_timeout, a failure is retried `retry` times delay_before_retry
+ * apart before the server is down (fall = retry + 1), and one success brings
+ * it back (rise = 1).
+ */
+import { canonicalAddress } from '../model/address.js';
+import type { ForwardMethod, Protocol } from '../ipvs/model.js';
+import type { Statement } from './keepalived-conf.js';
+import type { Imported, ImportedReal, ImportedService } from './model.js';
+
+const SCHEDULERS = new Set([
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+  'twos',
+]);
+const KINDS: Record<string, ForwardMethod> = { NAT: 'nat', DR: 'dr', TUN: 'tunnel' };
+const FLAG_KEYS: Record<string, string> = {
+  ops: 'one-packet',
+  'sh-port': 'sh-port',
+  'sh-fallback': 'sh-fallback',
+  'mh-port': 'mh-port',
+  'mh-fallback': 'mh-fallback',
+};
+const CHECKERS = new Set([
+  'TCP_CHECK',
+  'HTTP_GET',
+  'SSL_GET',
+  'MISC_CHECK',
+  'DNS_CHECK',
+  'UDP_CHECK',
+]);
+/** Known and deliberately left behind, with why. */
+const NOT_CARRIED: Record<string, string> = {
+  sorry_server: 'anycastd withdraws the VIP instead of sending clients to a sorry server',
+  quorum: 'use announce.min_healthy (a count of healthy real servers, not a weight sum)',
+  quorum_up: 'anycastd announces and withdraws the VIP itself',
+  quorum_down: 'anycastd announces and withdraws the VIP itself',
+  hysteresis: 'use announce.reannounce_healthy',
+  alpha: 'anycastd starts real servers unknown until checked (checks.initial)',
+  omega: 'not needed',
+  ha_suspend: 'there is no VRRP',
+  notify_up: 'anycastd logs every change (health_changed events) instead of running scripts',
+  notify_down: 'anycastd logs every change (health_changed events) instead of running scripts',
+  SMTP_CHECK: 'no SMTP check in anycastd; a tcp check with expect "220" comes close',
+  PING_CHECK: 'no ICMP check in anycastd yet',
+  BFD_CHECK: 'no BFD check in anycastd',
+  FILE_CHECK: 'no file check in anycastd; an exec check can test the file',
+};
+
+const num = (s: string | undefined): number | undefined => {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+export function importKeepalived(
+  statements: readonly Statement[],
+): Imported & { routerId?: string } {
+  const notes: string[] = [];
+  const services: ImportedService[] = [];
+  let routerId: string | undefined;
+  const note = (s: Statement, text: string) => notes.push(`line ${s.line}: ${s.key}: ${text}`);
+  for (const s of statements) {
+    switch (s.key) {
+      case 'global_defs':
+        routerId = s.block?.find((g) => g.key === 'router_id')?.args[0];
+        if (s.block?.some((g) => g.key !== 'router_id'))
+          note(s, "only router_id is used (as director.name); the rest is keepalived's own");
+        break;
+      case 'virtual_server': {
+        const vs = virtualServer(s, note);
+        if (vs) services.push(vs);
+        break;
+      }
+      case 'vrrp_instance':
+      case 'vrrp_sync_group':
+      case 'vrrp_script':
+        note(
+          s,
+          'VRRP is not carried over: anycastd announces VIPs through BGP; for a stand-by director use director.role: backup',
+        );
+        break;
+      case 'include':
+        note(s, `${s.args.join(' ')} is not read: import the included file on its own`);
+        break;
+      default:
+        note(s, 'not carried over');
+    }
+  }
+  return { services, notes, ...(routerId && { routerId }) };
+}
+
+function virtualServer(
+  s: Statement,
+  note: (s: Statement, text: string) => void,
+): ImportedService | undefined {
+  const [first, second] = s.args;
+  if (first === 'fwmark' || first === 'group') {
+    note(
+      s,
+      `${first} ${second ?? ''}: ${first === 'fwmark' ? 'a fwmark service has no VIP to announce; add it by hand (services[].fwmark with a vip)' : 'virtual_server_group is not carried over; list its VIPs as services'}`,
+    );
+    return undefined;
+  }
+  const vip = canonicalAddress(first ?? '');
+  const port = num(second);
+  if (!vip || port === undefined || port < 1 || port > 65535) {
+    note(s, `"${s.args.join(' ')}" is not an address and port; not carried over`);
+    return undefined;
+  }
+  const where = `line ${s.line}: virtual_server ${first} ${second}`;
+  const body = s.block ?? [];
+  const get = (k: string) => body.find((b) => b.key === k)?.args[0];
+  let scheduler = (get('lb_algo') ?? get('lvs_sched') ?? 'wlc').toLowerCase();
+  if (!SCHEDULERS.has(scheduler)) {
+    note(s, `scheduler ${scheduler} is unknown; wlc used`);
+    scheduler = 'wlc';
+  }
+  const kind = (get('lb_kind') ?? get('lvs_method') ?? 'NAT').toUpperCase();
+  const forward = KINDS[kind] ?? 'nat';
+  if (!KINDS[kind]) note(s, `lb_kind ${kind} is unknown; NAT used, as keepalived does`);
+  const protocol = (get('protocol') ?? 'TCP').toLowerCase() as Protocol;
+  const persistence = num(get('persistence_timeout'));
+  const granularity = get('persistence_granularity');
+  const flags = body.filter((b) => FLAG_KEYS[b.key]).map((b) => FLAG_KEYS[b.key] as string);
+  const defaults = {
+    delayLoop: num(get('delay_loop')) ?? 60,
+    virtualhost: get('virtualhost'),
+    retry: num(get('retry')),
+    delayBeforeRetry: num(get('delay_before_retry')),
+  };
+  const reals: ImportedReal[] = [];
+  for (const b of body) {
+    if (b.key === 'real_server') {
+      const r = realServer(b, forward, protocol, defaults, note);
+      if (r) reals.push(r);
+    } else if (NOT_CARRIED[b.key]) note(b, NOT_CARRIED[b.key] as string);
+    else if (
+      ![
+        'delay_loop',
+        'lb_algo',
+        'lvs_sched',
+        'lb_kind',
+        'lvs_method',
+        'protocol',
+        'persistence_timeout',
+        'persistence_granularity',
+        'virtualhost',
+        'retry',
+        'delay_before_retry',
+        ...Object.keys(FLAG_KEYS),
+      ].includes(b.key)
+    )
+      note(b, 'not carried over');
+  }
+  return {
+    where,
+    vip: vip.address,
+    protocol: ['tcp', 'udp', 'sctp'].includes(protocol) ? protocol : 'tcp',
+    port,
+    scheduler,
+    flags,
+    persistence:
+      persistence !== undefined
+        ? { timeout: persistence, ...(granularity && { netmask: granularity }) }
+        : undefined,
+    tunnel: undefined,
+    reals,
+  };
+}
+
+interface Defaults {
+  delayLoop: number;
+  virtualhost: string | undefined;
+  retry: number | undefined;
+  delayBeforeRetry: number | undefined;
+}
+
+function realServer(
+  s: Statement,
+  forward: ForwardMethod,
+  protocol: string,
+  defaults: Defaults,
+  note: (s: Statement, text: string) => void,
+): ImportedReal | undefined {
+  const address = canonicalAddress(s.args[0] ?? '');
+  const port = num(s.args[1]);
+  if (!address || port === undefined) {
+    note(s, `"${s.args.join(' ')}" is not an address and port; not carried over`);
+    return undefined;
+  }
+  const body = s.block ?? [];
+  const get = (k: string) => body.find((b) => b.key === k)?.args[0];
+  const checkers = body.filter((b) => CHECKERS.has(b.key));
+  for (const extra of checkers.slice(1))
+    note(extra, 'anycastd runs one check per real server: only the first checker is carried over');
+  for (const b of body) {
+    if (b.key === 'inhibit_on_failure') continue; // anycastd always drains with weight 0
+    if (NOT_CARRIED[b.key]) note(b, NOT_CARRIED[b.key] as string);
+    else if (!CHECKERS.has(b.key) && !['weight', 'uthreshold', 'lthreshold'].includes(b.key))
+      note(b, 'not carried over');
+  }
+  const c = checkers[0];
+  return {
+    address: address.address,
+    port,
+    weight: num(get('weight')) ?? 1,
+    upperThreshold: num(get('uthreshold')) ?? 0,
+    lowerThreshold: num(get('lthreshold')) ?? 0,
+    forward,
+    check: c ? checker(c, protocol, defaults, note) : undefined,
+  };
+}
+
+/** keepalived's checker as an anycastd check mapping. */
+function checker(
+  c: Statement,
+  protocol: string,
+  d: Defaults,
+  note: (s: Statement, text: string) => void,
+): Record<string, unknown> | undefined {
+  const body = c.block ?? [];
+  const get = (k: string) => body.find((b) => b.key === k)?.args;
+  const one = (k: string) => get(k)?.[0];
+  const interval = num(one('delay_loop')) ?? d.delayLoop;
+  let timeout = num(one(c.key === 'MISC_CHECK' ? 'misc_timeout' : 'connect_timeout')) ?? 5;
+  if (timeout >= interval) {
+    const was = timeout;
+    timeout = Math.max(0.001, interval * 0.8);
+    note(c, `timeout ${was}s is not shorter than the interval ${interval}s; ${timeout}s used`);
+  }
+  const retry = num(one('retry')) ?? num(one('nb_get_retry')) ?? d.retry ?? 1;
+  const delayBeforeRetry = num(one('delay_before_retry')) ?? d.delayBeforeRetry ?? 1;
+  const timing: Record<string, unknown> = {
+    interval: `${interval}s`,
+    timeout: `${Math.round(timeout * 1000)}ms`,
+    rise: 1,
+    fall: Math.min(100, Math.max(1, retry + 1)),
+    ...(delayBeforeRetry > timeout &&
+      delayBeforeRetry < interval && { fast_interval: `${delayBeforeRetry}s` }),
+  };
+  const target: Record<string, unknown> = {
+    ...(one('connect_ip') && { address: one('connect_ip') }),
+    ...(num(one('connect_port')) !== undefined && { port: num(one('connect_port')) }),
+    ...(one('bindto') && { source: one('bindto') }),
+  };
+  for (const b of body)
+    if (['bind_port', 'bind_if', 'fwmark', 'warmup', 'user', 'digest'].includes(b.key))
+      note(b, 'not carried over');
+  switch (c.key) {
+    case 'TCP_CHECK':
+      if (protocol !== 'tcp') note(c, `a TCP check of a ${protocol} service`);
+      return { type: 'tcp', ...target, ...timing };
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      const urls = body.filter((b) => b.key === 'url');
+      for (const extra of urls.slice(1))
+        note(extra, 'anycastd requests one path per check: only the first url is carried over');
+      const url = urls[0]?.block ?? [];
+      const u = (k: string) => url.find((b) => b.key === k)?.args[0];
+      for (const d of urls.flatMap((x) => x.block ?? []).filter((b) => b.key === 'digest'))
+        note(d, 'an MD5 of the page is not checked; use body_match');
+      const codes = url.filter((b) => b.key === 'status_code').flatMap((b) => b.args);
+      const host = one('virtualhost') ?? d.virtualhost;
+      return {
+        type: c.key === 'HTTP_GET' ? 'http' : 'https',
+        ...target,
+        path: u('path') ?? '/',
+        ...(codes.length > 0 && {
+          status: codes.length === 1 ? statusOf(codes[0] as string) : codes.map(statusOf),
+        }),
+        ...(host && { host }),
+        ...(u('regex') && { body_match: u('regex') }),
+        ...timing,
+      };
+    }
+    case 'MISC_CHECK': {
+      const path = one('misc_path') ?? '';
+      // keepalived runs misc_path through a shell; anycastd only when it needs one.
+      const command = /[|&;<>()$`\\"'*?[\]~]/.test(path)
+        ? ['/bin/sh', '-c', path]
+        : path.split(/\s+/).filter(Boolean);
+      return {
+        type: 'exec',
+        command,
+        ...(get('misc_dynamic') && { dynamic_weight: true }),
+        ...timing,
+      };
+    }
+    case 'DNS_CHECK':
+      return {
+        type: 'dns',
+        ...target,
+        name: one('name') ?? '.',
+        qtype: (one('type') ?? 'SOA').toUpperCase(),
+        ...timing,
+      };
+    case 'UDP_CHECK': {
+      const payload = one('payload');
+      const reply = get('require_reply');
+      if (!payload) note(c, 'no payload: a single zero byte is sent');
+      return {
+        type: 'udp',
+        ...target,
+        payload: 'hex',
+        send: payload ?? '00',
+        ...(reply === undefined ? { silence_is_up: true } : reply[0] ? { expect: reply[0] } : {}),
+        ...timing,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `200`, or a range `200-299`. */
+function statusOf(code: string): number | string {
+  return /^\d+$/.test(code) ? Number(code) : code;
+}
