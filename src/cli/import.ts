@@ -129,7 +129,7 @@ const keepalivedCommand = defineCommand({
 Reads keepalived.conf (FILE, or stdin for - or none): virtual servers (address
 and port), schedulers, forwarding (lb_kind), persistence, real servers with
 their weights and thresholds, and the checkers TCP_CHECK, HTTP_GET, SSL_GET,
-MISC_CHECK, DNS_CHECK and UDP_CHECK with their timers. VRRP and anything else
+MISC_CHECK, DNS_CHECK, UDP_CHECK and PING_CHECK with their timers. VRRP and anything else
 without an anycastd equivalent is listed on stderr and in the file's header.`,
   positionals: [{ name: 'file', description: 'keepalived.conf; - or none for stdin' }],
   options: identityOptions,

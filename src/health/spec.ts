@@ -108,7 +108,15 @@ export interface ExecProbe {
   dynamicWeight: boolean;
 }
 
-export type ProbeSpec = TcpProbe | HttpProbe | UdpProbe | DnsProbe | GrpcProbe | ExecProbe;
+/** ICMP echo: `size` bytes of payload (the request is 8 bytes more). */
+export interface IcmpProbe {
+  type: 'icmp';
+  target: Target;
+  size: number;
+}
+
+export type ProbeSpec =
+  TcpProbe | HttpProbe | UdpProbe | DnsProbe | GrpcProbe | ExecProbe | IcmpProbe;
 export type CheckType = ProbeSpec['type'];
 
 /** A whole check: what to probe and when. */
@@ -153,6 +161,7 @@ export const CHECK_TYPES: readonly CheckType[] = [
   'dns',
   'grpc',
   'exec',
+  'icmp',
 ];
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'] as const;
 const DEFAULT_PORTS: Partial<Record<CheckType, number>> = { http: 80, https: 443, dns: 53 };
@@ -303,9 +312,19 @@ const schema = z.discriminatedUnion('type', [
       dynamic_weight: z.boolean().default(false),
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('icmp'),
+      ...common,
+      /** Payload bytes after the 8-byte ICMP header; 56 as ping sends. */
+      size: z.number().int().min(8).max(1472).default(56),
+    })
+    .strict(),
 ]);
 
 type Parsed = z.output<typeof schema>;
+/** Types without a port: exec runs a program, icmp has none. */
+const PORTLESS = new Set<CheckType>(['exec', 'icmp']);
 
 function payload(
   text: string | undefined,
@@ -393,6 +412,8 @@ function toProbe(p: Parsed, target: Target, issues: Issue[], base: string): Prob
         env: p.env,
         dynamicWeight: p.dynamic_weight,
       };
+    case 'icmp':
+      return { type: 'icmp', target, size: p.size };
   }
 }
 
@@ -423,13 +444,17 @@ export function parseCheck(
 
   const address = p.address ?? defaults.address;
   const targetPort =
-    p.port ?? (p.type === 'exec' ? undefined : (defaults.port ?? DEFAULT_PORTS[p.type]));
+    p.type === 'icmp'
+      ? undefined
+      : (p.port ?? (p.type === 'exec' ? undefined : (defaults.port ?? DEFAULT_PORTS[p.type])));
+  if (p.type === 'icmp' && p.port !== undefined)
+    issues.push({ path: `${base}port`, message: 'icmp checks have no port' });
   if (address === undefined)
     issues.push({
       path: `${base}address`,
       message: 'is required (no real server address to default to)',
     });
-  if (targetPort === undefined && p.type !== 'exec') {
+  if (targetPort === undefined && !PORTLESS.has(p.type)) {
     issues.push({
       path: `${base}port`,
       message: `is required for ${p.type} checks (no real server port to default to)`,

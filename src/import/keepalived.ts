@@ -37,6 +37,7 @@ const FLAG_KEYS: Record<string, string> = {
   'mh-fallback': 'mh-fallback',
 };
 const CHECKERS = new Set([
+  'PING_CHECK',
   'TCP_CHECK',
   'HTTP_GET',
   'SSL_GET',
@@ -57,7 +58,6 @@ const NOT_CARRIED: Record<string, string> = {
   notify_up: 'anycastd logs every change (health_changed events) instead of running scripts',
   notify_down: 'anycastd logs every change (health_changed events) instead of running scripts',
   SMTP_CHECK: 'no SMTP check in anycastd; a tcp check with expect "220" comes close',
-  PING_CHECK: 'no ICMP check in anycastd yet',
   BFD_CHECK: 'no BFD check in anycastd',
   FILE_CHECK: 'no file check in anycastd; an exec check can test the file',
 };
@@ -263,6 +263,8 @@ function checker(
     if (['bind_port', 'bind_if', 'fwmark', 'warmup', 'user', 'digest'].includes(b.key))
       note(b, 'not carried over');
   switch (c.key) {
+    case 'PING_CHECK':
+      return { type: 'icmp', ...(one('bindto') && { source: one('bindto') }), ...timing };
     case 'TCP_CHECK':
       if (protocol !== 'tcp') note(c, `a TCP check of a ${protocol} service`);
       return { type: 'tcp', ...target, ...timing };

@@ -5,6 +5,7 @@ import { dnsProbe } from './dns.js';
 import { execProbe } from './exec.js';
 import { grpcProbe } from './grpc.js';
 import { httpProbe } from './http.js';
+import { icmpProbe } from './icmp.js';
 import { tcpProbe } from './tcp.js';
 import { udpProbe } from './udp.js';
 
@@ -23,5 +24,7 @@ export function createProbe(spec: ProbeSpec): Probe {
       return grpcProbe(spec);
     case 'exec':
       return execProbe(spec);
+    case 'icmp':
+      return icmpProbe(spec);
   }
 }

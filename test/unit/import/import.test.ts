@@ -238,6 +238,22 @@ describe('anycastd import keepalived', () => {
     expect(r.stderr).toMatch(/import: 4 services, 7 real servers; \d+ notes\n$/);
   });
 
+  it('carries PING_CHECK over as an icmp check', async () => {
+    const r = await anycastd(
+      ['import', 'keepalived'],
+      'virtual_server 198.51.100.50 53 {\n protocol UDP\n lb_kind DR\n real_server 10.6.0.1 53 {\n  PING_CHECK {\n   connect_timeout 1\n  }\n }\n}\n',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = parse(r.stdout) as { services: { reals: { check: unknown }[] }[] };
+    expect(doc.services[0]?.reals[0]?.check).toEqual({
+      type: 'icmp',
+      interval: '60s',
+      timeout: '1000ms',
+      rise: 1,
+      fall: 2,
+    });
+  });
+
   it('refuses broken syntax with its line and writes nothing', async () => {
     const r = await anycastd(
       ['import', 'keepalived'],
