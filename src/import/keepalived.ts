@@ -8,26 +8,11 @@
  * it back (rise = 1).
  */
 import { canonicalAddress } from '../model/address.js';
-import type { ForwardMethod, Protocol } from '../ipvs/model.js';
+import { type ForwardMethod, type Protocol, SCHEDULERS } from '../ipvs/model.js';
 import type { Statement } from './keepalived-conf.js';
 import type { Imported, ImportedReal, ImportedService } from './model.js';
 
-const SCHEDULERS = new Set([
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-]);
+const KNOWN_SCHEDULERS = new Set<string>(SCHEDULERS);
 const KINDS: Record<string, ForwardMethod> = { NAT: 'nat', DR: 'dr', TUN: 'tunnel' };
 const FLAG_KEYS: Record<string, string> = {
   ops: 'one-packet',
@@ -127,7 +112,7 @@ function virtualServer(
   const body = s.block ?? [];
   const get = (k: string) => body.find((b) => b.key === k)?.args[0];
   let scheduler = (get('lb_algo') ?? get('lvs_sched') ?? 'wlc').toLowerCase();
-  if (!SCHEDULERS.has(scheduler)) {
+  if (!KNOWN_SCHEDULERS.has(scheduler)) {
     note(s, `scheduler ${scheduler} is unknown; wlc used`);
     scheduler = 'wlc';
   }

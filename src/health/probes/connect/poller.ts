@@ -9,14 +9,9 @@
  * millisecond of polling is well under any timeout a health check uses.
  */
 import { createRequire } from 'node:module';
-import { parseIPv4, parseIPv6 } from '../../../model/address.js';
+import { AF_INET, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, socketAddress } from '../sockaddr.js';
 
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_ERROR = 4;
 const SO_LINGER = 13;
 const IPPROTO_IP = 0;
@@ -218,25 +213,6 @@ export function connectTarget(address: string, port: number, source?: string): C
     sockaddr,
     source: source === undefined ? undefined : socketAddress(source, 0),
   };
-}
-
-/** struct sockaddr_in / sockaddr_in6. */
-function socketAddress(address: string, port: number): Buffer {
-  const v4 = parseIPv4(address);
-  if (v4) {
-    const b = Buffer.alloc(16);
-    b.writeUInt16LE(AF_INET, 0);
-    b.writeUInt16BE(port, 2);
-    b.set(v4, 4);
-    return b;
-  }
-  const v6 = parseIPv6(address);
-  if (!v6) throw new Error(`not an IP address: ${address}`);
-  const b = Buffer.alloc(28);
-  b.writeUInt16LE(AF_INET6, 0);
-  b.writeUInt16BE(port, 2);
-  b.set(v6, 8);
-  return b;
 }
 
 let shared: ConnectPoller | undefined;

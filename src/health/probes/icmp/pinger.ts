@@ -17,23 +17,20 @@
 import { randomBytes } from 'node:crypto';
 import { errnoReason } from '../../probe.js';
 import { createRequire } from 'node:module';
+import { canonicalAddress, formatIPv4, formatIPv6 } from '../../../model/address.js';
 import {
-  canonicalAddress,
-  formatIPv4,
-  formatIPv6,
-  parseIPv4,
-  parseIPv6,
-} from '../../../model/address.js';
+  AF_INET,
+  AF_INET6,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOL_SOCKET,
+  socketAddress,
+} from '../sockaddr.js';
 
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
 const MSG_DONTWAIT = 0x40;
-const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 const SOL_RAW = 255;
@@ -282,21 +279,8 @@ export class Pinger {
   }
 }
 
-function sockaddr(address: string): Buffer {
-  const v4 = parseIPv4(address);
-  if (v4) {
-    const b = Buffer.alloc(16);
-    b.writeUInt16LE(AF_INET, 0);
-    b.set(v4, 4);
-    return b;
-  }
-  const v6 = parseIPv6(address);
-  if (!v6) throw new Error(`not an IP address: ${address}`);
-  const b = Buffer.alloc(28);
-  b.writeUInt16LE(AF_INET6, 0);
-  b.set(v6, 8);
-  return b;
-}
+/** The kernel ignores the port of a raw socket's address. */
+const sockaddr = (address: string) => socketAddress(address, 0);
 
 function senderOf(sa: Buffer, v6: boolean): string {
   return v6 ? formatIPv6(sa, 8) : formatIPv4(sa, 4);
