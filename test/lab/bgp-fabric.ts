@@ -63,6 +63,9 @@ export interface DirectorLink {
 }
 
 export class Router {
+  /** More to say when a wait fails (the fleet lab adds its directors' logs). */
+  diagnostics: (() => Promise<string>) | undefined;
+
   private constructor(
     readonly ns: Netns,
     readonly socket: string,
@@ -208,7 +211,8 @@ ${sessions}
     throw new Error(
       `${prefix} at the router: next hops [${last.join(', ')}], wanted [${expected}] within ${timeoutMs} ms\n` +
         (await this.birdc('show', 'protocols')) +
-        `\nthe router's log, last lines:\n${this.process.output().split('\n').slice(-40).join('\n')}`,
+        `\nthe router's log, last lines:\n${this.process.output().split('\n').slice(-40).join('\n')}` +
+        (this.diagnostics ? `\n${await this.diagnostics().catch(String)}` : ''),
     );
   }
 }

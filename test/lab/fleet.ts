@@ -171,6 +171,61 @@ export async function buildFleet(
   const started = await Router.start(router, links, routerDir, { bfd: opts.bfd ?? false });
   if (opts.bfd)
     for (const d of directors) d.bfd = await Router.startBfdSpeaker(d.ns, ROUTER_LAN, d.dir);
+  started.diagnostics = async () => {
+    const { callApi } = await import('../../src/api/client.js');
+    const out = await Promise.all(
+      directors.map(async (d) => {
+        const code = d.daemon?.child.exitCode;
+        // Health flaps crowd out everything else: show the other events.
+        const lines = (d.daemon?.output() ?? '')
+          .trim()
+          .split('\n')
+          .filter((l) => !/"event":"(health\.transition|real_state)"/.test(l))
+          .slice(-15);
+        const status = await Promise.race([
+          callApi(`unix://${d.dir}/api.sock`, 'GET', '/status').then(
+            (r) => {
+              const s = JSON.parse(r.body) as {
+                warmingUp: boolean;
+                lastReconcile?: unknown;
+                bgp: {
+                  sidecar: string;
+                  announced: number;
+                  peers: { address: string; state: string }[];
+                };
+              };
+              return JSON.stringify({
+                warmingUp: s.warmingUp,
+                lastReconcile: s.lastReconcile,
+                sidecar: s.bgp.sidecar,
+                announced: s.bgp.announced,
+                peers: s.bgp.peers,
+              });
+            },
+            (e: unknown) => `status API: ${String(e)}`,
+          ),
+          new Promise<string>((r) => setTimeout(() => r('status API: no answer in 3 s'), 3000)),
+        ]);
+        return (
+          `${d.ns.name} anycastd (pid ${d.daemon?.child.pid ?? '-'}${code === null || code === undefined ? '' : `, exited ${code}`}${d.daemon?.child.signalCode ? `, ${d.daemon.child.signalCode}` : ''}) status ${status}\nits last events but health changes:\n` +
+          lines.join('\n')
+        );
+      }),
+    );
+    // Memory and load of the whole (kernel-lab) machine: a starved one explains slow starts.
+    const { run } = await import('./exec.js');
+    const free = await run('free', ['-m'], { allowFailure: true });
+    const load = await run('cat', ['/proc/loadavg'], { allowFailure: true });
+    // Processes waiting in the kernel (D state) or running, with where they wait.
+    const ps = await run('ps', ['-eo', 'pid,stat,etimes,wchan:24,args', '--sort=-stat'], {
+      allowFailure: true,
+    });
+    const busy = ps.stdout
+      .split('\n')
+      .filter((l, i) => i === 0 || /^\s*\d+\s+[DR]/.test(l) || /\b(ip|modprobe|kworker)\b/.test(l))
+      .slice(0, 25);
+    return `${out.join('\n')}\nfree -m:\n${free.stdout}load: ${load.stdout}processes:\n${busy.join('\n')}`;
+  };
   return { router: started, client, directors, reals };
 }
 
