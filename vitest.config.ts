@@ -43,7 +43,7 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['test/kernel/global-setup.ts'],
           fileParallelism: false,
-          testTimeout: 300_000,
+          testTimeout: 600_000,
           hookTimeout: 300_000,
         },
       },

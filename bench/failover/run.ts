@@ -197,7 +197,7 @@ async function waitAll(f: Fleet): Promise<void> {
     await f.router.waitNexthops(
       PREFIX,
       f.directors.map((x) => x.address),
-      120_000,
+      240_000,
     );
   } catch (error) {
     const logs = f.directors.map(

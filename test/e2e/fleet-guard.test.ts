@@ -58,7 +58,7 @@ describe('the fleet guard', () => {
     for (const d of fleet.directors) startAnycastd(d, MAIN);
     try {
       const both = [d1.address, d2.address];
-      await fleet.router.waitNexthops(PREFIX, both, 90_000);
+      await fleet.router.waitNexthops(PREFIX, both, 180_000);
       for (const d of fleet.directors) {
         const until = Date.now() + 30_000;
         while ((await status(d)).fleet?.established !== 1) {

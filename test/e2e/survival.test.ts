@@ -68,7 +68,7 @@ describe('connection survival when a director leaves ECMP', () => {
     const anycastd = (d: FleetDirector, ...args: string[]) =>
       d.ns.run('node', [MAIN, ...args, '--api', `unix://${d.dir}/api.sock`]);
     try {
-      await fleet.router.waitNexthops(PREFIX, [d1.address, d2.address], 90_000);
+      await fleet.router.waitNexthops(PREFIX, [d1.address, d2.address], 180_000);
       const client = await LongLivedClient.open(fleet.client, CONNECTIONS);
       expect(Object.keys(client.perReal).sort()).toEqual(['real1', 'real2', 'real3']);
       expect((await client.ping(5000)).survived).toBe(CONNECTIONS);

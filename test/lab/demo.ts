@@ -22,6 +22,13 @@ import {
 import type { NetnsLab } from './netns.js';
 
 const PREFIX = `${VIP}/32`;
+/**
+ * How long directors get to announce the VIP after anycastd starts. About 25 s in a
+ * fresh kernel lab; right after the survival tests (namespaces with hundreds of IPVS
+ * connections torn down) the same took over 60 s, with a load average near 4 and no
+ * memory pressure.
+ */
+const START_MS = 180_000;
 
 export interface DemoOptions {
   /** anycastd's compiled entry point (dist/main.js). */
@@ -212,7 +219,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
 
     if (
       !(await step('the router learns the VIP with one next hop per director', async (detail) => {
-        const ms = await f.router.waitNexthops(PREFIX, addresses, 60_000).catch((e: unknown) => {
+        const ms = await f.router.waitNexthops(PREFIX, addresses, START_MS).catch((e: unknown) => {
           throw new StepFailed(String(e instanceof Error ? e.message : e));
         });
         const since = Math.min(...f.directors.map((d) => spawnedAt.get(d) ?? Date.now()));
@@ -277,7 +284,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
         await lost.daemon?.exited;
         startDaemon(lost);
         await serve(victim);
-        const ms = await f.router.waitNexthops(PREFIX, addresses, 60_000);
+        const ms = await f.router.waitNexthops(PREFIX, addresses, START_MS);
         detail.push(`${PREFIX} via ${addresses.join(', ')} again after ${seconds(ms)}`);
         detail.push(`  ${await timeline(lost, spawnedAt.get(lost) ?? 0)}`);
         for (const d of f.directors) {

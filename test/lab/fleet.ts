@@ -216,14 +216,14 @@ export async function buildFleet(
     const { run } = await import('./exec.js');
     const free = await run('free', ['-m'], { allowFailure: true });
     const load = await run('cat', ['/proc/loadavg'], { allowFailure: true });
-    // Processes waiting in the kernel (D state) or running, with where they wait.
-    const ps = await run('ps', ['-eo', 'pid,stat,etimes,wchan:24,args', '--sort=-stat'], {
+    // The processes that used the most CPU, and any waiting in the kernel (D state).
+    const ps = await run('ps', ['-eo', 'pid,stat,pcpu,time,etimes,wchan:20,args', '--sort=-time'], {
       allowFailure: true,
     });
     const busy = ps.stdout
       .split('\n')
-      .filter((l, i) => i === 0 || /^\s*\d+\s+[DR]/.test(l) || /\b(ip|modprobe|kworker)\b/.test(l))
-      .slice(0, 25);
+      .filter((l, i) => i < 16 || /^\s*\d+\s+D/.test(l))
+      .map((l) => l.slice(0, 160));
     return `${out.join('\n')}\nfree -m:\n${free.stdout}load: ${load.stdout}processes:\n${busy.join('\n')}`;
   };
   return { router: started, client, directors, reals };
