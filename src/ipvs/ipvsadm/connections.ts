@@ -1,7 +1,7 @@
 /**
  * `ipvsadm -L -c` (connection entries), byte for byte, pure: the heading and
  * one line per entry, with `--persistent-conn` the persistence engine's
- * columns too. Column widths are ipvsadm's, including the heading's widths
+ * columns too (on the entries that have an engine). Column widths are ipvsadm's, including the heading's widths
  * for the last columns, which differ from the lines' own.
  */
 import type { Connection } from '../connections.js';
@@ -36,8 +36,9 @@ export function connectionLine(
   const s = c.expires % 60;
   const expire = `${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}`;
   const head = `${pad(c.protocol, 3)} ${pad(expire, 6)} ${pad(c.state, 11)} ${pad(client, 18)} ${pad(virtual, 18)} `;
-  return persistent
-    ? `${head}${pad(dest, 16)} ${pad(c.peName ?? '', 18)} ${c.peData ?? ''}\n`
+  // ipvsadm adds the engine's columns only to entries that have an engine.
+  return persistent && c.peName !== undefined
+    ? `${head}${pad(dest, 16)} ${pad(c.peName, 18)} ${c.peData ?? ''}\n`
     : `${head}${dest}\n`;
 }
 

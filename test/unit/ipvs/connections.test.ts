@@ -89,6 +89,14 @@ describe('ipvsadm -L -c format', () => {
     );
   });
 
+  it('prints entries without an engine as without --persistent-conn', () => {
+    const c = parseConnectionLine(V4);
+    if (!c) throw new Error('unparsed');
+    expect(connectionLine(c, true, numericNames, true)).toBe(
+      connectionLine(c, false, numericNames, true),
+    );
+  });
+
   it('uses host and service names when not numeric', () => {
     const names: Names = {
       host: (_f, a) => (a === '10.0.0.17' ? 'web1.example' : undefined),
