@@ -145,7 +145,7 @@ describe('IPVS counters with real traffic', () => {
     // ipvsadm reads the kernel's table right after ours (node takes seconds to start here, so
     // not both at once): only the seconds left may differ, by one.
     const same = async (ours: string[], theirs: string[]) => {
-      const a = await director.run('node', [main, 'ipvs', 'list', ...ours]);
+      const a = await director.run('node', [main, 'ipvs', 'list', ...ours], { timeoutMs: 120_000 });
       const b = await ipvsadm('-L', ...theirs);
       const expire = /^(\S+ )(\d+):(\d\d)/;
       const mask = (text: string) => text.replace(/^(\S+ )\d+:\d\d/gm, '$1mm:ss');
@@ -172,8 +172,10 @@ describe('IPVS counters with real traffic', () => {
     await same(['--connection'], ['-c']);
     // From outside the namespace too.
     const outside = await import('../lab/exec.js').then(({ run }) =>
-      run('node', [main, 'ipvs', 'list', '-c', '-n', '--netns', director.name]),
+      run('node', [main, 'ipvs', 'list', '-c', '-n', '--netns', director.name], {
+        timeoutMs: 120_000,
+      }),
     );
     expect(outside.stdout.split('\n').length).toBe(numeric.split('\n').length);
-  });
+  }, 600_000);
 });

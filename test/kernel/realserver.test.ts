@@ -9,7 +9,7 @@ import { useNetnsLab } from '../lab/vitest.js';
 
 const MAIN = join(process.cwd(), 'dist/main.js');
 const cli = (ns: Netns, ...args: string[]) =>
-  ns.run('node', [MAIN, 'realserver', ...args], { allowFailure: true });
+  ns.run('node', [MAIN, 'realserver', ...args], { allowFailure: true, timeoutMs: 120_000 });
 const addresses = async (ns: Netns, ifname: string) =>
   (await ns.run('ip', ['-br', 'addr', 'show', 'dev', ifname])).stdout;
 
@@ -27,5 +27,5 @@ describe('anycastd realserver on a dummy interface', () => {
     const down = await cli(ns, 'down', '--vip', '198.51.100.11', '--interface', 'vip0');
     expect(down.code, down.stderr).toBe(0);
     expect(await addresses(ns, 'vip0')).not.toContain('198.51.100.11');
-  });
+  }, 300_000);
 });

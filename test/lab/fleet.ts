@@ -145,7 +145,7 @@ export async function buildFleet(
     const address = `10.10.0.${20 + i}`;
     await join_(ns, address);
     // The VIP on lo with ARP kept off it, as an operator sets up a real server.
-    await ns.run('node', [MAIN_JS, 'realserver', 'up', '--vip', VIP]);
+    await ns.run('node', [MAIN_JS, 'realserver', 'up', '--vip', VIP], { timeoutMs: 120_000 });
     reals.push({ ns, address, name: `real${i}` });
   }
   for (const d of directors)
