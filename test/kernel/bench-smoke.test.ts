@@ -11,17 +11,11 @@ describe('IPVS benchmark', () => {
   it('runs end to end at a tiny size and prints its table', async () => {
     if (!existsSync(BENCH))
       throw new Error(`${BENCH} is missing: run ./scripts/setup (it builds the benchmarks)`);
-    const r = await run('node', [
-      BENCH,
-      '--services',
-      '20',
-      '--dests',
-      '3',
-      '--runs',
-      '1',
-      '--changes',
-      '20',
-    ]);
+    const r = await run(
+      'node',
+      [BENCH, '--services', '20', '--dests', '3', '--runs', '1', '--changes', '20'],
+      { timeoutMs: 600_000 },
+    );
     expect(r.stdout).toContain('IPVS benchmark: 20 services x 3 real servers (80 operations)');
     for (const row of [
       'apply from empty',
@@ -32,5 +26,6 @@ describe('IPVS benchmark', () => {
       expect(r.stdout).toContain(row);
     }
     expect(r.stdout).toMatch(/netlink messages \/ sendmsg per weight change\s+\|\s+\|\s+1 \/ 1 \|/);
-  });
+    // The kernel lab is sometimes ten times slower than usual; this is not a timing test.
+  }, 660_000);
 });
