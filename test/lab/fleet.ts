@@ -15,7 +15,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callApi } from '../../src/api/client.js';
 import { type DirectorLink, Router } from './bgp-fabric.js';
+import { run } from './exec.js';
 import type { LabProcess, Netns, NetnsLab } from './netns.js';
 
 export const VIP = '198.51.100.10';
@@ -171,61 +173,7 @@ export async function buildFleet(
   const started = await Router.start(router, links, routerDir, { bfd: opts.bfd ?? false });
   if (opts.bfd)
     for (const d of directors) d.bfd = await Router.startBfdSpeaker(d.ns, ROUTER_LAN, d.dir);
-  started.diagnostics = async () => {
-    const { callApi } = await import('../../src/api/client.js');
-    const out = await Promise.all(
-      directors.map(async (d) => {
-        const code = d.daemon?.child.exitCode;
-        // Health flaps crowd out everything else: show the other events.
-        const lines = (d.daemon?.output() ?? '')
-          .trim()
-          .split('\n')
-          .filter((l) => !/"event":"(health\.transition|real_state)"/.test(l))
-          .slice(-15);
-        const status = await Promise.race([
-          callApi(`unix://${d.dir}/api.sock`, 'GET', '/status').then(
-            (r) => {
-              const s = JSON.parse(r.body) as {
-                warmingUp: boolean;
-                lastReconcile?: unknown;
-                bgp: {
-                  sidecar: string;
-                  announced: number;
-                  peers: { address: string; state: string }[];
-                };
-              };
-              return JSON.stringify({
-                warmingUp: s.warmingUp,
-                lastReconcile: s.lastReconcile,
-                sidecar: s.bgp.sidecar,
-                announced: s.bgp.announced,
-                peers: s.bgp.peers,
-              });
-            },
-            (e: unknown) => `status API: ${String(e)}`,
-          ),
-          new Promise<string>((r) => setTimeout(() => r('status API: no answer in 3 s'), 3000)),
-        ]);
-        return (
-          `${d.ns.name} anycastd (pid ${d.daemon?.child.pid ?? '-'}${code === null || code === undefined ? '' : `, exited ${code}`}${d.daemon?.child.signalCode ? `, ${d.daemon.child.signalCode}` : ''}) status ${status}\nits last events but health changes:\n` +
-          lines.join('\n')
-        );
-      }),
-    );
-    // Memory and load of the whole (kernel-lab) machine: a starved one explains slow starts.
-    const { run } = await import('./exec.js');
-    const free = await run('free', ['-m'], { allowFailure: true });
-    const load = await run('cat', ['/proc/loadavg'], { allowFailure: true });
-    // The processes that used the most CPU, and any waiting in the kernel (D state).
-    const ps = await run('ps', ['-eo', 'pid,stat,pcpu,time,etimes,wchan:20,args', '--sort=-time'], {
-      allowFailure: true,
-    });
-    const busy = ps.stdout
-      .split('\n')
-      .filter((l, i) => i < 16 || /^\s*\d+\s+D/.test(l))
-      .map((l) => l.slice(0, 160));
-    return `${out.join('\n')}\nfree -m:\n${free.stdout}load: ${load.stdout}processes:\n${busy.join('\n')}`;
-  };
+  started.diagnostics = () => fleetDiagnostics(directors);
   return { router: started, client, directors, reals };
 }
 
@@ -291,4 +239,62 @@ export async function ipvsConnections(
   for (const m of out.matchAll(/->\s+([\d.]+):\d+\s+\w+\s+\d+\s+(\d+)\s+(\d+)/g))
     byReal.set(m[1] ?? '', { active: Number(m[2]), inactive: Number(m[3]) });
   return byReal;
+}
+
+/**
+ * What the router adds to a failed wait: each director's status and recent
+ * events, and the (kernel-lab) machine's memory, load and busiest processes.
+ */
+async function fleetDiagnostics(directors: readonly FleetDirector[]): Promise<string> {
+  const out = await Promise.all(
+    directors.map(async (d) => {
+      const code = d.daemon?.child.exitCode;
+      // Health flaps crowd out everything else: show the other events.
+      const lines = (d.daemon?.output() ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => !/"event":"(health\.transition|real_state)"/.test(l))
+        .slice(-15);
+      const status = await Promise.race([
+        callApi(`unix://${d.dir}/api.sock`, 'GET', '/status').then(
+          (r) => {
+            const s = JSON.parse(r.body) as {
+              warmingUp: boolean;
+              lastReconcile?: unknown;
+              bgp: {
+                sidecar: string;
+                announced: number;
+                peers: { address: string; state: string }[];
+              };
+            };
+            return JSON.stringify({
+              warmingUp: s.warmingUp,
+              lastReconcile: s.lastReconcile,
+              sidecar: s.bgp.sidecar,
+              announced: s.bgp.announced,
+              peers: s.bgp.peers,
+            });
+          },
+          (e: unknown) => `status API: ${String(e)}`,
+        ),
+        new Promise<string>((r) => setTimeout(() => r('status API: no answer in 3 s'), 3000)),
+      ]);
+      return (
+        `${d.ns.name} anycastd (pid ${d.daemon?.child.pid ?? '-'}${code === null || code === undefined ? '' : `, exited ${code}`}${d.daemon?.child.signalCode ? `, ${d.daemon.child.signalCode}` : ''}) status ${status}\nits last events but health changes:\n` +
+        lines.join('\n')
+      );
+    }),
+  );
+  // Memory and load of the whole (kernel-lab) machine: a starved one explains slow starts.
+  const free = await run('free', ['-m'], { allowFailure: true });
+  const load = await run('cat', ['/proc/loadavg'], { allowFailure: true });
+  // The processes that used the most CPU, and any waiting in the kernel (D state).
+  const ps = await run('ps', ['-eo', 'pid,stat,pcpu,time,etimes,wchan:20,args', '--sort=-time'], {
+    allowFailure: true,
+  });
+  const busy = ps.stdout
+    .split('\n')
+    .filter((l, i) => i < 16 || /^\s*\d+\s+D/.test(l))
+    .map((l) => l.slice(0, 160));
+  return `${out.join('\n')}\nfree -m:\n${free.stdout}load: ${load.stdout}processes:\n${busy.join('\n')}`;
 }
