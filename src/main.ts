@@ -34,3 +34,10 @@ const code = await runCli(rootCommand, process.argv.slice(2), {
   },
 });
 process.exitCode = stoppedCleanly && code === ExitCode.Ok ? code : (stopping ?? code);
+// The command is done. Anything still holding the event loop open (a child
+// process or timer a failed start left behind) must not keep a finished
+// command, above all a daemon that failed to start, alive unseen.
+setTimeout(() => {
+  process.stderr.write('anycastd: exiting; work left pending after the command ended\n');
+  process.exit();
+}, 5000).unref();

@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { dirname } from 'node:path';
+import { CliError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ListenAddress } from './listen.js';
 
@@ -49,7 +50,15 @@ export async function startApi(
     rmSync(listen.path, { force: true });
   }
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where =
+        listen.kind === 'unix'
+          ? listen.path
+          : listen.host.includes(':')
+            ? `[${listen.host}]:${listen.port}`
+            : `${listen.host}:${listen.port}`;
+      reject(new CliError(`api.listen: cannot listen on ${where}: ${err.code ?? err.message}`));
+    });
     if (listen.kind === 'unix') server.listen(listen.path, resolve);
     else server.listen(listen.port, listen.host, resolve);
   });

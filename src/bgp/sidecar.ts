@@ -26,12 +26,15 @@ export interface SidecarOptions {
   /** The other directors (bgp.fleet): their routes are read, never used. */
   fleetPeers?: readonly string[] | undefined;
   log: Logger;
+  /** See SOCKET_WAIT_MS. */
+  socketWaitMs?: number | undefined;
 }
 
 const RESTART_MIN_MS = 200;
 const RESTART_MAX_MS = 5000;
 /** A gobgpd that ran this long before exiting restarts with the shortest delay again. */
 const STABLE_AFTER_MS = 30_000;
+/** How long start() waits for gobgpd's API socket before carrying on without it. */
 const SOCKET_WAIT_MS = 10_000;
 
 export class GobgpSidecar {
@@ -43,6 +46,7 @@ export class GobgpSidecar {
   private readonly socketPath: string;
   private readonly configPath: string;
   private readonly binary: string;
+  private readonly socketWaitMs: number;
   /** Starts counted since this object was made; the first is 1. */
   starts = 0;
 
@@ -51,9 +55,13 @@ export class GobgpSidecar {
     this.configPath = join(options.stateDir, 'gobgpd.toml');
     this.address = `unix://${this.socketPath}`;
     this.binary = options.binary ?? 'gobgpd';
+    this.socketWaitMs = options.socketWaitMs ?? SOCKET_WAIT_MS;
   }
 
-  /** Writes the config and starts gobgpd; resolves once its API socket exists. */
+  /**
+   * Writes the config and starts gobgpd; resolves once its API socket exists
+   * or SOCKET_WAIT_MS have passed, rejects (with gobgpd stopped) if it exits.
+   */
   async start(): Promise<void> {
     const found = findProgram(this.binary);
     if (!found)
@@ -73,7 +81,26 @@ export class GobgpSidecar {
     });
     this.stopping = false;
     this.launch(found);
-    await this.waitForSocket();
+    const from = performance.now();
+    try {
+      await this.waitForSocket();
+    } catch (err) {
+      // Not left behind, nor restarted, by a start that failed.
+      await this.stop('SIGKILL');
+      throw err;
+    }
+    const ms = Math.round(performance.now() - from);
+    if (this.socketReady)
+      this.options.log.info(
+        { event: 'sidecar_ready', ms },
+        `gobgpd's API socket open after ${ms} ms`,
+      );
+    else
+      this.options.log.warn(
+        { event: 'sidecar_slow', ms },
+        `gobgpd has not opened its API socket ${this.socketPath} after ${ms} ms; ` +
+          'carrying on, anycastd connects as soon as it does',
+      );
   }
 
   /** Stops gobgpd: SIGTERM, then SIGKILL after `graceMs`. No restart follows. */
@@ -91,7 +118,8 @@ export class GobgpSidecar {
 
   /** The running gobgpd's pid, for tests and status. */
   get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    const child = this.child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
   private launch(program: string): void {
@@ -142,20 +170,26 @@ export class GobgpSidecar {
     });
   }
 
+  /**
+   * Waits for the API socket, failing if gobgpd exits first. A gobgpd that is
+   * merely slow (a loaded or emulated machine can take tens of seconds) is
+   * not an error: after the wait the publisher keeps retrying on its own.
+   */
   private async waitForSocket(): Promise<void> {
-    const until = Date.now() + SOCKET_WAIT_MS;
-    while (!existsSync(this.socketPath)) {
+    const until = Date.now() + this.socketWaitMs;
+    while (!this.socketReady) {
       const child = this.child;
-      if (child && child.exitCode !== null)
+      if (child && (child.exitCode !== null || child.signalCode !== null))
         throw new CliError(
-          `gobgpd exited with code ${child.exitCode} at start; see its log lines above`,
+          `gobgpd exited ${child.exitCode !== null ? `with code ${child.exitCode}` : `on ${child.signalCode}`} at start; see its log lines above`,
         );
-      if (Date.now() > until)
-        throw new CliError(
-          `gobgpd did not open its API socket ${this.socketPath} within ${SOCKET_WAIT_MS / 1000} s`,
-        );
+      if (Date.now() > until) return;
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  private get socketReady(): boolean {
+    return existsSync(this.socketPath);
   }
 }
 

@@ -101,7 +101,7 @@ export class Bgp {
     this.fleetListener = listener;
   }
 
-  /** Starts the sidecar (spawn mode) and the publisher; returns once gobgpd's API is up. */
+  /** Starts the sidecar (spawn mode) and the publisher, which connects to gobgpd as soon as it can. */
   async start(): Promise<void> {
     await this.sidecar?.start();
     this.guard?.start();

@@ -101,6 +101,8 @@ sidecar stops; the IPVS table is left as it is.`,
       onReconcile: (r) => metrics.reconciled(r),
     });
     daemon.setDrains(drains);
+    const listen = parseListen(config.api.listen);
+    if (!listen) throw new UsageError(`api.listen: ${config.api.listen} is not an address`);
     await daemon.start();
 
     const reload = async () => {
@@ -120,9 +122,16 @@ sidecar stops; the IPVS table is left as it is.`,
       daemon.reload(r.config);
       return { ok: true, message: `${file}: reloaded` };
     };
-    const listen = parseListen(config.api.listen);
-    if (!listen) throw new UsageError(`api.listen: ${config.api.listen} is not an address`);
-    const api = await startApi(
+    const startApiOrStop = async (...args: Parameters<typeof startApi>) => {
+      try {
+        return await startApi(...args);
+      } catch (err) {
+        // Nothing half-started: without its API the daemon would run unseen.
+        await daemon.stop('withdraw');
+        throw err;
+      }
+    };
+    const api = await startApiOrStop(
       listen,
       token,
       {

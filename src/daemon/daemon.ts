@@ -163,11 +163,27 @@ export class Daemon {
     options.routes.onFleetChange?.(() => this.kick());
   }
 
+  /**
+   * Starts the checks, then the BGP side. If the BGP side cannot start, the
+   * checks are stopped again before the error is passed on: a daemon that
+   * failed to start holds nothing that keeps the process alive.
+   */
   async start(): Promise<void> {
     this.startedAt = this.now();
     this.engine = this.options.health((e) => this.onHealth(e));
     this.engine.update(this.checks());
-    await this.options.routes.start();
+    const routesFrom = performance.now();
+    try {
+      await this.options.routes.start();
+    } catch (err) {
+      this.stopped = true;
+      await this.engine.stop();
+      throw err;
+    }
+    this.log.info(
+      { event: 'routes_started', ms: Math.round(performance.now() - routesFrom) },
+      'BGP side started',
+    );
     this.scheduleResync();
     this.loop = this.run();
     this.log.info(
