@@ -3,8 +3,7 @@
  * to command output); components take a child logger with a `component` key
  * and log stable `event` names.
  */
-import { createRequire } from 'node:module';
-import type { DestinationStream, LevelWithSilent, Logger, pino as Pino } from 'pino';
+import { type DestinationStream, type LevelWithSilent, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -28,13 +27,7 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** pino is loaded on the first logger: it costs start-up time that short commands need not pay. */
-function loadPino(): typeof Pino {
-  return (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
-}
-
 export function createLogger(options: LoggerOptions): Logger {
-  const pino = loadPino();
   return pino(
     {
       level: options.level,

@@ -1,5 +1,7 @@
 /** The running program's version, read once from the package manifest. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 interface Manifest {
   name: string;
@@ -8,12 +10,10 @@ interface Manifest {
 
 let cached: Manifest | undefined;
 
-/** Name and version from package.json (one directory above both src/ and dist/). */
+/** Name and version from the package's package.json. */
 export function manifest(): Manifest {
   if (cached === undefined) {
-    const raw: unknown = JSON.parse(
-      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-    );
+    const raw: unknown = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));
     const m = raw as Partial<Manifest>;
     if (typeof m.name !== 'string' || typeof m.version !== 'string') {
       throw new Error('package.json has no name or version');

@@ -1,10 +1,8 @@
-/**
- * Where anycastd's GoBGP API protos live, from both src/ (tests) and dist/
- * (the installed program): two directories up, then proto/gobgp.
- */
-import { fileURLToPath } from 'node:url';
+/** Where anycastd's GoBGP API protos live: proto/gobgp in the package root. */
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-export const PROTO_DIR = fileURLToPath(new URL('../../proto/gobgp', import.meta.url));
+export const PROTO_DIR = join(packageRoot(), 'proto', 'gobgp');
 
 /** Load order matters to nobody, but both are needed: paths carry attribute.proto's types as Any. */
 export const PROTO_FILES = ['gobgp.proto', 'attribute.proto'] as const;

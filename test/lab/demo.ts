@@ -95,6 +95,8 @@ async function timeline(d: FleetDirector, since: number): Promise<string> {
 
 function timelineNow(d: FleetDirector, since: number): string {
   const marks: [string, (e: Record<string, unknown>) => boolean][] = [
+    ['gobgpd spawned', (e) => e.event === 'sidecar_started'],
+    ['gobgpd API', (e) => e.event === 'sidecar_ready' || e.event === 'sidecar_slow'],
     ['running', (e) => e.event === 'daemon_started'],
     ['warm-up over', (e) => e.event === 'warmup_done'],
     ['VIP healthy', (e) => e.event === 'vip_state' && e.route === 'announce'],
