@@ -557,10 +557,10 @@ export class Daemon {
   }
 
   /** The IPVS client's timeout calls, when it has them (test doubles may not). */
+  /** The IPVS client itself when it can read and set the timeouts (test doubles may not). */
   private timeoutsPort(): TimeoutsPort | undefined {
     const ipvs = this.ipvs;
-    if (!ipvs?.timeouts || !ipvs.setTimeouts) return undefined;
-    return { timeouts: ipvs.timeouts.bind(ipvs), setTimeouts: ipvs.setTimeouts.bind(ipvs) };
+    return ipvs && hasTimeouts(ipvs) ? ipvs : undefined;
   }
 
   /** Puts the VIPs on the VIP interface and takes away the ones no longer configured. */
@@ -629,4 +629,8 @@ function droppedServiceKeys(from: Config, to: Config): ServiceKey[] {
   return from.services
     .flatMap((vs) => vs.services.map((s) => s.key))
     .filter((k) => !kept.has(serviceKeyString(k)));
+}
+
+function hasTimeouts(ipvs: IpvsPort): ipvs is IpvsPort & TimeoutsPort {
+  return typeof ipvs.timeouts === 'function' && typeof ipvs.setTimeouts === 'function';
 }

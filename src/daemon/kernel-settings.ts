@@ -29,6 +29,8 @@ const IPVSADM_NAME = { tcp: 'tcp', tcpFin: 'tcpfin', udp: 'udp' } as const;
 
 export class KernelSettings {
   private readonly sysctlsSeen = new Map<IpvsSysctl, number | undefined>();
+  /** Derived from a configuration, which is replaced whole on reload, never changed. */
+  private wantedFor: { config: Config; wanted: ReturnType<typeof wantedSysctls> } | undefined;
   private timeoutsSeen: Timeouts | undefined;
 
   constructor(
@@ -45,7 +47,7 @@ export class KernelSettings {
 
   status(config: Config): KernelSettingsStatus {
     return {
-      sysctls: [...wantedSysctls(config.ipvsSysctls, config.services)].map(([name, w]) => ({
+      sysctls: [...this.wanted(config)].map(([name, w]) => ({
         name,
         wanted: w.value,
         actual: this.sysctlsSeen.get(name),
@@ -60,10 +62,16 @@ export class KernelSettings {
     };
   }
 
+  private wanted(config: Config): ReturnType<typeof wantedSysctls> {
+    if (this.wantedFor?.config !== config)
+      this.wantedFor = { config, wanted: wantedSysctls(config.ipvsSysctls, config.services) };
+    return this.wantedFor.wanted;
+  }
+
   private async syncSysctls(config: Config): Promise<void> {
     const port = this.sysctls;
     if (!port) return;
-    const wanted = wantedSysctls(config.ipvsSysctls, config.services);
+    const wanted = this.wanted(config);
     try {
       for (const name of wanted.keys()) this.sysctlsSeen.set(name, await port.read(name));
       for (const c of planSysctls(wanted, this.sysctlsSeen)) {
