@@ -14,6 +14,17 @@ import type { BgpStatus } from '../../src/bgp/speaker.js';
 import type { PeerSettings, SpeakerSettings } from '../../src/bgp/settings.js';
 import { run } from './exec.js';
 import type { LabProcess, Netns, NetnsLab } from './netns.js';
+import { parseRouteEvents } from './route-events.js';
+
+/** The router's table changes as they happen (Router.watchRoutes). */
+export interface RouteWatch {
+  /**
+   * When (ms since the epoch, as `ip` received the kernel's notification)
+   * `prefix` first had exactly `want` as next hops at or after `since`.
+   */
+  until(prefix: string, want: readonly string[], since: number, timeoutMs: number): Promise<number>;
+  stop(): void;
+}
 
 // The director runs as its own compiled program: beside this file once built
 // into .lab/bench-build, or there when this file runs as TypeScript.
@@ -195,6 +206,45 @@ ${sessions}
         }
         return deviations;
       },
+    };
+  }
+
+  /**
+   * Follows the kernel table from now on through its notifications (`ip
+   * -timestamp monitor route`), without polling it. Resolves once the monitor
+   * is seen to receive them (a throw-away blackhole route in TEST-NET-1 is
+   * added and removed to find out).
+   */
+  async watchRoutes(): Promise<RouteWatch> {
+    const events = this.ns.spawn('ip', ['-timestamp', 'monitor', 'route']);
+    const marker = '192.0.2.254';
+    const started = Date.now();
+    while (!parseRouteEvents(events.output()).some((e) => e.dest === marker)) {
+      if (Date.now() - started > 30_000)
+        throw new Error(`ip monitor route in ${this.ns.name} reported nothing within 30 s`);
+      await this.ns.ip('route', 'replace', 'blackhole', `${marker}/32`);
+      await this.ns.ip('route', 'del', 'blackhole', `${marker}/32`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return {
+      until: async (prefix, want, since, timeoutMs) => {
+        const dest = prefix.replace(/\/(32|128)$/, '');
+        const expected = [...want].sort().join(',');
+        const end = Date.now() + timeoutMs;
+        while (Date.now() < end) {
+          const hit = parseRouteEvents(events.output()).find(
+            (e) => e.dest === dest && e.at >= since && e.nexthops.join(',') === expected,
+          );
+          if (hit) return hit.at;
+          // Reading the output costs no fork: a short wait is cheap.
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error(
+          `${prefix} at the router: no change to next hops [${expected}] within ${timeoutMs} ms; ` +
+            `now [${(await this.nexthops(prefix)).join(', ')}]`,
+        );
+      },
+      stop: () => events.kill('SIGTERM'),
     };
   }
 
