@@ -91,6 +91,12 @@ async function until(what: string, timeoutMs: number, test: () => Promise<boolea
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
+/** A router event's time, or the failure of a run in which it never came. */
+function required(at: number | undefined, what: string): number {
+  if (at === undefined) throw new Error(`${what}: not seen at the router within 15 s`);
+  return at;
+}
+
 interface Results {
   clientRefused: number[];
   /** Refused connections seen after the kill, per run (0 would mean none was tried). */
@@ -173,7 +179,7 @@ async function allDie(f: Fleet, r: Results): Promise<void> {
   const t0 = Date.now();
   for (const real of f.reals) real.server?.kill('SIGKILL');
   try {
-    r.allDead.push((await watch.until(PREFIX, [], t0, 15_000)) - t0);
+    r.allDead.push(required(await watch.until(PREFIX, [], t0, 15_000), 'VIP withdrawn') - t0);
   } finally {
     watch.stop();
   }
@@ -215,7 +221,7 @@ async function cutOff(f: Fleet, into: number[]): Promise<void> {
   await d.ns.ip('link', 'set', d.lan, 'down');
   d.daemon?.kill('SIGKILL');
   try {
-    into.push((await watch.until(PREFIX, [other.address], t0, 15_000)) - t0);
+    into.push(required(await watch.until(PREFIX, [other.address], t0, 15_000), 'cut off') - t0);
   } finally {
     watch.stop();
   }

@@ -15,6 +15,19 @@ export interface RouteEvent {
   nexthops: string[];
 }
 
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  'local',
+  'broadcast',
+  'multicast',
+  'throw',
+  'nat',
+  'anycast',
+]);
+
 const TIMESTAMP = /^Timestamp: (\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4}) (\d+) usec$/;
 
 /**
@@ -54,7 +67,10 @@ function routeEvent(at: number, block: readonly string[]): RouteEvent | undefine
   const deleted = head.startsWith('Deleted ');
   const text = block.join(' ');
   if (/\btable (?!main\b)\S+/.test(text)) return undefined;
-  const dest = (deleted ? head.slice('Deleted '.length) : head).trim().split(/\s+/)[0] ?? '';
+  const words = (deleted ? head.slice('Deleted '.length) : head).trim().split(/\s+/);
+  // A route type other than unicast comes before the destination.
+  if (ROUTE_TYPES.has(words[0] ?? '')) words.shift();
+  const dest = words[0] ?? '';
   if (dest === '' || dest.startsWith('nexthop')) return undefined;
   const nexthops = deleted
     ? []

@@ -18,6 +18,9 @@ Timestamp: Sat Nov 21 18:06:53 2026 000001 usec
 \tnexthop via inet6 fe80::2 dev v1 weight 1 
 \tnexthop via inet6 fe80::1 dev v0 weight 1 pref medium
 Timestamp: Sat Nov 21 18:06:54 2026 5 usec
+blackhole 192.0.2.254 
+Timestamp: Sat Nov 21 18:06:54 2026 4518 usec
+Deleted blackhole 192.0.2.254 
 `;
 
 describe('route events from ip -timestamp monitor route', () => {
@@ -28,6 +31,8 @@ describe('route events from ip -timestamp monitor route', () => {
       { at: base + 880.382, dest: '198.51.100.10', nexthops: ['10.9.0.2'] },
       { at: base + 882.795, dest: '198.51.100.10', nexthops: [] },
       { at: base + 2000.001, dest: '2001:db8:100::10', nexthops: ['fe80::1', 'fe80::2'] },
+      { at: base + 3000.005, dest: '192.0.2.254', nexthops: [] },
+      { at: base + 3004.518, dest: '192.0.2.254', nexthops: [] },
     ]);
   });
 
