@@ -3,8 +3,6 @@
  * `1h`) or a bare number of seconds, as keepalived writes its timers. Held as
  * milliseconds everywhere inside.
  */
-import { z } from 'zod';
-import { show } from './issues.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -25,26 +23,4 @@ export function formatDuration(ms: number): string {
   if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
   return `${ms}ms`;
-}
-
-/** A zod field for a duration in milliseconds, with bounds checked. */
-export function duration(min: number, max: number): z.ZodType<number, string | number> {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${show(value)} is not a duration (use e.g. "500ms", "2s", "1m", or a number of seconds)`,
-      });
-      return z.NEVER;
-    }
-    if (ms < min || ms > max) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${show(value)} is out of range: must be between ${formatDuration(min)} and ${formatDuration(max)}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
 }

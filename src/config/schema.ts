@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { SCHEDULERS } from '../ipvs/model.js';
 import { IPVS_SYSCTLS, IPVS_SYSCTL_NAMES } from '../ipvs/sysctls.js';
 import { parseAddress } from '../model/address.js';
-import { duration } from './duration.js';
+import { duration } from './duration-field.js';
 import { show } from './issues.js';
 
 const address = z.string().refine((s) => parseAddress(s) !== undefined, {

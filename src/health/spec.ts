@@ -5,7 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, formatDuration } from '../config/duration.js';
+import { duration } from '../config/duration-field.js';
+import { formatDuration } from '../config/duration.js';
 import { InvalidInputError, type Issue, fromZod, show } from '../config/issues.js';
 
 /** Where a probe goes. */

@@ -1,11 +1,12 @@
 /**
  * The fleet demo's program: node .lab/bench-build/test/lab/demo-main.js
- * [--directors N] [--reals N] [--requests N]. It needs a kernel with IPVS;
+ * [--directors N] [--reals N] [--requests N] [--logs DIR]. It needs a kernel with IPVS;
  * scripts/demo boots one (user-mode Linux) when the host has none.
  * Exit code: 0 when every step passed, 1 when one failed, 2 for bad usage,
  * 4 when something it needs is missing.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { requirePrograms } from './bgp-fabric.js';
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
         directors: { type: 'string' },
         reals: { type: 'string' },
         requests: { type: 'string' },
+        logs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -48,7 +50,10 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log('usage: demo [--directors 2..8] [--reals 3..9] [--requests 20..1000]');
+    console.log(
+      'usage: demo [--directors 2..8] [--reals 3..9] [--requests 20..1000] [--logs DIR]\n' +
+        "  --logs DIR  write each director's anycastd log to DIR/DIRECTOR.log",
+    );
     return 0;
   }
   const str = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
@@ -74,6 +79,7 @@ async function main(): Promise<number> {
       directors,
       reals,
       requests,
+      logs: str('logs') === undefined ? undefined : resolve(str('logs') ?? ''),
       print: (line) => console.log(line),
     });
     const passed = result.steps.filter((s) => s.ok).length;

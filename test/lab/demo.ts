@@ -7,6 +7,8 @@
  * Used by the README's first command (scripts/demo, through demo-main.ts)
  * and by the e2e tier, which runs the same steps.
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type Fleet,
   type FleetDirector,
@@ -39,6 +41,8 @@ export interface DemoOptions {
   requests?: number;
   /** Receives every line of the narration. */
   print: (line: string) => void;
+  /** A directory to write each director's anycastd log to (DIRECTOR.log, one run after another). */
+  logs?: string | undefined;
 }
 
 export interface DemoStep {
@@ -98,6 +102,7 @@ function timelineNow(d: FleetDirector, since: number): string {
     ['gobgpd spawned', (e) => e.event === 'sidecar_started'],
     ['gobgpd API', (e) => e.event === 'sidecar_ready' || e.event === 'sidecar_slow'],
     ['running', (e) => e.event === 'daemon_started'],
+    ['GoBGP connected', (e) => e.event === 'sidecar_connected'],
     ['warm-up over', (e) => e.event === 'warmup_done'],
     ['VIP healthy', (e) => e.event === 'vip_state' && e.route === 'announce'],
     ['route in gobgpd', (e) => e.event === 'routes_synced' && Number(e.announced) > 0],
@@ -127,7 +132,18 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
   let fleet: Fleet | undefined;
 
   const spawnedAt = new Map<FleetDirector, number>();
+  const saveLog = (d: FleetDirector) => {
+    if (!opts.logs || !d.daemon) return;
+    mkdirSync(opts.logs, { recursive: true });
+    const name = d.ns.name.split('-').pop() ?? d.ns.name;
+    const since = new Date(spawnedAt.get(d) ?? Date.now()).toISOString();
+    appendFileSync(
+      join(opts.logs, `${name}.log`),
+      `--- anycastd started ${since}\n${d.daemon.output()}\n`,
+    );
+  };
   const startDaemon = (d: FleetDirector) => {
+    saveLog(d);
     spawnedAt.set(d, Date.now());
     startAnycastd(d, opts.main);
   };
@@ -333,6 +349,8 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
       }
     }
     await stopDirectors(fleet?.directors ?? []);
+    for (const d of fleet?.directors ?? []) saveLog(d);
+    if (opts.logs) opts.print(`anycastd's logs: ${opts.logs}/DIRECTOR.log`);
   }
   const ok = steps.length === total && steps.every((s) => s.ok);
   return { ok, steps, ms: performance.now() - started };
