@@ -92,8 +92,11 @@ async function until(what: string, timeoutMs: number, test: () => Promise<boolea
 }
 
 /** A router event's time, or the failure of a run in which it never came. */
-function required(at: number | undefined, what: string): number {
-  if (at === undefined) throw new Error(`${what}: not seen at the router within 15 s`);
+async function required(f: Fleet, at: number | undefined, what: string): Promise<number> {
+  if (at === undefined)
+    throw new Error(
+      `${what}: not seen at the router within 15 s; ${PREFIX} via [${(await f.router.nexthops(PREFIX)).join(', ')}]`,
+    );
   return at;
 }
 
@@ -175,11 +178,14 @@ async function realDies(f: Fleet, r: Results, i: number): Promise<void> {
 }
 
 async function allDie(f: Fleet, r: Results): Promise<void> {
+  await settled(f);
   const watch = await f.router.watchRoutes();
   const t0 = Date.now();
   for (const real of f.reals) real.server?.kill('SIGKILL');
   try {
-    r.allDead.push(required(await watch.until(PREFIX, [], t0, 15_000), 'VIP withdrawn') - t0);
+    r.allDead.push(
+      (await required(f, await watch.until(PREFIX, [], t0, 15_000), 'VIP withdrawn')) - t0,
+    );
   } finally {
     watch.stop();
   }
@@ -208,20 +214,28 @@ async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<v
   const ping = await client.ping(10_000);
   r.restartChanges.push(changes.length);
   r.restartBroken.push(Object.values(ping.broken).reduce((a, b) => a + b, 0));
-  if (changes.length > 0)
+  if (changes.length > 0) {
     console.log(`  route changes during the restart:\n    ${changes.join('\n    ')}`);
+    // What the router and the restarted anycastd saw, to tell why.
+    const tail = (text: string, n: number) => text.trim().split('\n').slice(-n).join('\n    ');
+    console.log(`  the router's log:\n    ${tail(f.router.process.output(), 30)}`);
+    console.log(`  ${d.ns.name}'s anycastd:\n    ${tail(d.daemon?.output() ?? '', 30)}`);
+  }
 }
 
 async function cutOff(f: Fleet, into: number[]): Promise<void> {
   const d = f.directors[1];
   const other = f.directors[0];
   if (!d || !other) return;
+  await settled(f);
   const watch = await f.router.watchRoutes();
   const t0 = Date.now();
   await d.ns.ip('link', 'set', d.lan, 'down');
   d.daemon?.kill('SIGKILL');
   try {
-    into.push(required(await watch.until(PREFIX, [other.address], t0, 15_000), 'cut off') - t0);
+    into.push(
+      (await required(f, await watch.until(PREFIX, [other.address], t0, 15_000), 'cut off')) - t0,
+    );
   } finally {
     watch.stop();
   }
@@ -251,6 +265,22 @@ async function waitAll(f: Fleet): Promise<void> {
     );
     throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
   }
+}
+
+/**
+ * Every director a next hop, and still so a second later: a failure is only
+ * timed from a steady state (a session that flaps right after coming back
+ * would otherwise be timed as the failure).
+ */
+async function settled(f: Fleet): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await waitAll(f);
+    await sleep(1000);
+    const now = await f.router.nexthops(PREFIX);
+    if (now.length === f.directors.length) return;
+    console.log(`  (not steady: ${PREFIX} via [${now.join(', ')}] a second after all were back)`);
+  }
+  throw new Error(`${PREFIX}: the directors' routes do not stay up`);
 }
 
 /** When a director logged its decision to take the VIP to `route`, after `since`. */
