@@ -200,7 +200,7 @@ async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<v
   const d = f.directors[1];
   if (!d) return;
   const all = f.directors.map((x) => x.address);
-  const monitor = f.router.monitor({ [PREFIX]: all });
+  const monitor = await f.router.monitor({ [PREFIX]: all });
   d.daemon?.kill('SIGKILL');
   await d.daemon?.exited;
   startAnycastd(d, MAIN);

@@ -146,7 +146,7 @@ describe('anycastd run on a real kernel', () => {
     writeFileSync(file, configText(dir, link));
 
     // kill -9 and start again: nothing moves at the router or in the kernel.
-    const watch = router.monitor({ [VIP]: [link.director4] });
+    const watch = await router.monitor({ [VIP]: [link.director4] });
     const tableBefore = await saved();
     daemon.child.kill('SIGKILL');
     await daemon.exited;

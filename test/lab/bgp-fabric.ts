@@ -14,7 +14,7 @@ import type { BgpStatus } from '../../src/bgp/speaker.js';
 import type { PeerSettings, SpeakerSettings } from '../../src/bgp/settings.js';
 import { run } from './exec.js';
 import type { LabProcess, Netns, NetnsLab } from './netns.js';
-import { parseRouteEvents } from './route-events.js';
+import { type RouteEvent, parseRouteEvents } from './route-events.js';
 
 /** The router's table changes as they happen (Router.watchRoutes). */
 export interface RouteWatch {
@@ -29,6 +29,8 @@ export interface RouteWatch {
     since: number,
     timeoutMs: number,
   ): Promise<number | undefined>;
+  /** Every route event so far at or after `since`. */
+  events(since: number): RouteEvent[];
   stop(): void;
 }
 
@@ -177,38 +179,38 @@ ${sessions}
 
   /**
    * Watches the router's kernel table until `stop()`, which returns every
-   * departure from `expected`: samples of the next hops taken every 10 ms
-   * that differ, and every deletion or change of one of the prefixes the
-   * kernel reported (`ip monitor route`), however brief. An empty list means
-   * the router's forwarding never changed meanwhile.
+   * departure from `expected`: each change of one of the prefixes the kernel
+   * reported (`ip monitor route`), however brief, and the state at the end if
+   * it is not the expected one. An empty list means the router's forwarding
+   * never changed meanwhile. Resolves once the kernel's notifications are
+   * seen to arrive; nothing is polled meanwhile, so the processes being
+   * watched keep the CPU.
    */
-  monitor(expected: Readonly<Record<string, readonly string[]>>): { stop(): Promise<string[]> } {
-    const deviations: string[] = [];
-    let running = true;
-    const events = this.ns.spawn('ip', ['-timestamp', 'monitor', 'route']);
-    const loop = (async () => {
-      // A lab torn down under a failed test ends the sampling, not the run.
-      while (running && existsSync(`/run/netns/${this.ns.name}`)) {
-        for (const [prefix, want] of Object.entries(expected)) {
-          const got = await this.nexthops(prefix).catch(() => ['(router gone)']);
-          const w = [...want].sort().join(',');
-          if (got.join(',') !== w)
-            deviations.push(`${new Date().toISOString()} ${prefix}: [${got.join(', ')}]`);
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+  async monitor(
+    expected: Readonly<Record<string, readonly string[]>>,
+  ): Promise<{ stop(): Promise<string[]> }> {
+    const watch = await this.watchRoutes();
+    const since = Date.now();
     return {
       stop: async () => {
-        running = false;
-        await loop;
         // Let the last kernel notifications arrive before reading them.
         await new Promise((r) => setTimeout(r, 100));
-        events.kill('SIGTERM');
-        const hosts = Object.keys(expected).map((p) => p.replace(/\/(32|128)$/, ''));
-        for (const line of events.output().split('\n')) {
-          if (hosts.some((h) => line.includes(` ${h} `) || line.includes(`${h} `)))
-            deviations.push(`kernel: ${line.trim()}`);
+        const deviations: string[] = [];
+        const dests = new Map(
+          Object.entries(expected).map(([p, want]) => [p.replace(/\/(32|128)$/, ''), want]),
+        );
+        for (const e of watch.events(since))
+          if (dests.has(e.dest))
+            deviations.push(
+              `kernel ${new Date(e.at).toISOString()} ${e.dest}: [${e.nexthops.join(', ')}]`,
+            );
+        watch.stop();
+        for (const [prefix, want] of Object.entries(expected)) {
+          const got = existsSync(`/run/netns/${this.ns.name}`)
+            ? await this.nexthops(prefix)
+            : ['(router gone)'];
+          if (got.join(',') !== [...want].sort().join(','))
+            deviations.push(`at the end ${prefix}: [${got.join(', ')}]`);
         }
         return deviations;
       },
@@ -247,6 +249,7 @@ ${sessions}
           await new Promise((r) => setTimeout(r, 10));
         }
       },
+      events: (since) => parseRouteEvents(events.output()).filter((e) => e.at >= since),
       stop: () => events.kill('SIGTERM'),
     };
   }

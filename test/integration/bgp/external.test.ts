@@ -116,7 +116,7 @@ describe('BGP: the sidecar guard (external mode)', () => {
     await guard.waitFor('controller_connected');
 
     // Restart within the dead time: the route never moves.
-    const watch = router.monitor({ [VIP4]: [l1.director4] });
+    const watch = await router.monitor({ [VIP4]: [l1.director4] });
     await first.crash();
     // Started without a set of routes yet (a daemon warming up): GoBGP is left as found.
     const second = await Director.start(l1, { ...opts, announce: undefined });

@@ -78,7 +78,7 @@ describe('BGP: restarts and failures, graceful restart on', () => {
     const first = await d1.status();
     const gobgpd = first.sidecarPid;
     if (!gobgpd) throw new Error('no gobgpd pid');
-    let watch = router.monitor(both);
+    let watch = await router.monitor(both);
     process.kill(gobgpd, 'SIGKILL');
     await waitDead(gobgpd);
     const restored = await established(d1);
@@ -92,7 +92,7 @@ describe('BGP: restarts and failures, graceful restart on', () => {
     // anycastd on the same state directory takes over with no route change.
     const pid2 = (await d1.status()).sidecarPid;
     if (!pid2) throw new Error('no gobgpd pid');
-    watch = router.monitor(both);
+    watch = await router.monitor(both);
     await d1.crash();
     await waitDead(pid2);
     const again = await Director.start(l1, { announce: ROUTES, restartTime }, d1.stateDir);
