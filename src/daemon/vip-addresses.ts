@@ -5,10 +5,7 @@
  * through iproute2. Only VIPs the configuration declares (now or before a
  * reload) are ever added or removed.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runHelper as run } from './helper-command.js';
 
 function stderrOf(error: unknown): string {
   const stderr = (error as { stderr?: unknown }).stderr;
