@@ -186,7 +186,11 @@ export async function serve(r: FleetReal): Promise<void> {
   await r.server.waitFor('ready');
 }
 
-/** `count` HTTP requests from the client to the VIP, each on a new connection: answers by real server. */
+/**
+ * `count` HTTP requests from the client to the VIP, each on a new connection: answers by real
+ * server. A request may take up to 5 s: time for two SYN retransmissions (1 s, 2 s) when the
+ * kernel lab's one CPU stalls for a moment; a request that fails or takes longer is an error.
+ */
 export async function requests(client: Netns, count: number): Promise<Record<string, number>> {
   const r = await client.run('node', [
     '-e',
@@ -194,7 +198,7 @@ export async function requests(client: Netns, count: number): Promise<Record<str
      const seen = {};
      let left = ${count};
      const one = () => new Promise((resolve) => {
-       const req = http.get({ host: '${VIP}', port: 80, agent: false, timeout: 2000 }, (res) => {
+       const req = http.get({ host: '${VIP}', port: 80, agent: false, timeout: 5000 }, (res) => {
          let body = ''; res.on('data', (d) => body += d); res.on('end', () => { seen[body] = (seen[body] || 0) + 1; resolve(); });
        });
        req.on('timeout', () => req.destroy(new Error('timeout')));
