@@ -122,16 +122,7 @@ sidecar stops; the IPVS table is left as it is.`,
       daemon.reload(r.config);
       return { ok: true, message: `${file}: reloaded` };
     };
-    const startApiOrStop = async (...args: Parameters<typeof startApi>) => {
-      try {
-        return await startApi(...args);
-      } catch (err) {
-        // Nothing half-started: without its API the daemon would run unseen.
-        await daemon.stop('withdraw');
-        throw err;
-      }
-    };
-    const api = await startApiOrStop(
+    const api = await startApi(
       listen,
       token,
       {
@@ -157,7 +148,11 @@ sidecar stops; the IPVS table is left as it is.`,
         },
       },
       log.child({ component: 'api' }),
-    );
+    ).catch(async (err: unknown) => {
+      // Nothing half-started: without its API the daemon would run unseen.
+      await daemon.stop('withdraw');
+      throw err;
+    });
     const onHup = () => void reload();
     process.on('SIGHUP', onHup);
     await new Promise<void>((resolve) => {

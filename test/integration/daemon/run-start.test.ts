@@ -49,6 +49,14 @@ function runDaemon(file: string): Promise<{ code: number | null; stderr: string;
   );
 }
 
+/** Exited by itself, non-zero, with nothing left running (not by main's last-resort exit nor the 30 s kill). */
+function expectFailedStart(r: { code: number | null; stderr: string; ms: number }): void {
+  expect(r.code).not.toBe(0);
+  expect(r.code).not.toBeNull();
+  expect(r.stderr).not.toContain('work left pending');
+  expect(r.ms).toBeLessThan(30_000);
+}
+
 describe('anycastd run start-up', () => {
   it('exits non-zero, saying why, when gobgpd dies at start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'acd-run-start-'));
@@ -56,11 +64,7 @@ describe('anycastd run start-up', () => {
     writeFileSync(gobgpd, '#!/bin/sh\necho "bad listen address" >&2\nexit 2\n', { mode: 0o755 });
     const r = await runDaemon(config(dir, gobgpd));
     expect(r.stderr).toContain('gobgpd exited with code 2 at start');
-    expect(r.code).not.toBe(0);
-    expect(r.code).not.toBeNull();
-    // Exited by itself, with nothing left running (not by main's last-resort exit nor the 30 s kill).
-    expect(r.stderr).not.toContain('work left pending');
-    expect(r.ms).toBeLessThan(30_000);
+    expectFailedStart(r);
   }, 40_000);
 
   it('exits non-zero, naming the address, when the API cannot listen', async () => {
@@ -84,9 +88,6 @@ describe('anycastd run start-up', () => {
     busy.close();
     expect(r.stderr).toContain(`api.listen: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
     expect(r.stderr).toContain('"event":"daemon_stopped"');
-    expect(r.code).not.toBe(0);
-    expect(r.code).not.toBeNull();
-    expect(r.stderr).not.toContain('work left pending');
-    expect(r.ms).toBeLessThan(30_000);
+    expectFailedStart(r);
   }, 40_000);
 });
