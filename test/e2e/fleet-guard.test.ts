@@ -98,7 +98,10 @@ describe('the fleet guard', () => {
 
       // Only the first director's checks fail (they now probe a closed port): the other
       // announces the VIP healthy, so the first withdraws after the settle time.
-      writeFileSync(d1.config, directorConfig(d1, fleet.reals, 'mh', {}, [d2.address], 81));
+      writeFileSync(
+        d1.config,
+        directorConfig(d1, fleet.reals, 'mh', { fleetPeers: [d2.address], checkPort: 81 }),
+      );
       d1.daemon?.kill('SIGHUP');
       const v = await waitVip(d1, 'withdraw', 15_000);
       expect(v.reason).toContain('1 other director announces it healthy');

@@ -57,20 +57,34 @@ export interface Fleet {
   reals: FleetReal[];
 }
 
+/** The health-check timers of the lab's directors. */
+export interface CheckTimers {
+  interval: string;
+  timeout: string;
+  fall: number;
+}
+
+/** Fast enough for the failover timings the demo and the bench show. */
+export const FAST_CHECKS: CheckTimers = { interval: '500ms', timeout: '300ms', fall: 2 };
+
 /** anycastd's configuration for one director of the lab. */
 export function directorConfig(
   d: FleetDirector,
   reals: readonly FleetReal[],
   scheduler: string,
-  ipvsSysctls: Readonly<Record<string, number>> = {},
-  /**
-   * The other directors, for the fleet guard's sessions (bgp.fleet). The settle time is
-   * 3 s: in the kernel lab's one CPU a director's change can take over a second to reach
-   * the other's view, and the settle must outlast that.
-   */
-  fleetPeers: readonly string[] = [],
-  checkPort = 80,
+  opts: {
+    ipvsSysctls?: Readonly<Record<string, number>> | undefined;
+    /**
+     * The other directors, for the fleet guard's sessions (bgp.fleet). The settle time is
+     * 3 s: in the kernel lab's one CPU a director's change can take over a second to reach
+     * the other's view, and the settle must outlast that.
+     */
+    fleetPeers?: readonly string[];
+    checkPort?: number;
+    check?: CheckTimers | undefined;
+  } = {},
 ): string {
+  const { ipvsSysctls = {}, fleetPeers = [], checkPort = 80, check = FAST_CHECKS } = opts;
   const sysctls = Object.entries(ipvsSysctls).map(([k, v]) => `${k}: ${v}`);
   return `
 director: {name: ${d.ns.name.slice(-8)}, router_id: ${d.address}}
@@ -85,7 +99,7 @@ bgp:
   peers: [{address: ${ROUTER_LAN}, asn: 65000, families: [ipv4], hold_time: 3s, connect_retry: 1s}]
   shutdown: {drain_time: 1s}
 ${fleetPeers.length > 0 ? `  fleet: {peers: [${fleetPeers.join(', ')}], settle: 3s}\n` : ''}defaults:
-  check: {type: http, port: ${checkPort}, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
+  check: {type: http, port: ${checkPort}, path: /, interval: ${check.interval}, timeout: ${check.timeout}, rise: 1, fall: ${check.fall}}
 services:
   - name: web
     vip: ${VIP}
@@ -109,6 +123,7 @@ export async function buildFleet(
     fleetGuard?: boolean;
     /** BFD between the router and each director (BIRD as the directors' BFD speaker). */
     bfd?: boolean;
+    check?: CheckTimers;
   },
 ): Promise<Fleet> {
   const router = await lab.namespace('router');
@@ -153,13 +168,11 @@ export async function buildFleet(
   for (const d of directors)
     writeFileSync(
       d.config,
-      directorConfig(
-        d,
-        reals,
-        opts.scheduler ?? 'mh',
-        opts.ipvsSysctls,
-        opts.fleetGuard ? directors.filter((o) => o !== d).map((o) => o.address) : [],
-      ),
+      directorConfig(d, reals, opts.scheduler ?? 'mh', {
+        ipvsSysctls: opts.ipvsSysctls,
+        fleetPeers: opts.fleetGuard ? directors.filter((o) => o !== d).map((o) => o.address) : [],
+        check: opts.check,
+      }),
     );
 
   const links: DirectorLink[] = directors.map((d, i) => ({
