@@ -369,6 +369,10 @@ async function main(): Promise<void> {
           values.seconds,
           ...portArgs,
         ])) as ThroughputResult;
+        if (r.failed > 0)
+          process.stderr.write(
+            `bench health: failed checks by reason ${JSON.stringify(r.reasons)}\n`,
+          );
         const rate = r.checks / r.cpuS;
         perCpu[`${type}-${impl}`] = rate;
         rows.push([

@@ -32,8 +32,9 @@ describe('health benchmark', () => {
     expect(rows).toHaveLength(4);
     for (const line of rows) {
       const [, name, checks, failed] = line.split('|').map((c) => c.trim());
-      expect(Number(checks)).toBeGreaterThan(0);
-      if (name?.includes('anycastd')) expect(Number(failed)).toBeLessThan(Number(checks) / 2);
+      expect(Number(checks), r.stdout + r.stderr).toBeGreaterThan(0);
+      if (name?.includes('anycastd'))
+        expect(Number(failed), r.stdout + r.stderr).toBeLessThan(Number(checks) / 2);
     }
   }, 180_000);
 });
