@@ -43,7 +43,7 @@ import {
 } from '../../test/lab/fleet.js';
 import { LongLivedClient, serveLines } from '../../test/lab/long-lived.js';
 import { NetnsLab } from '../../test/lab/netns.js';
-import { fmtMs, median, percentile, table } from '../lib/measure.js';
+import { fmtMs, stats, table } from '../lib/measure.js';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(args.runs);
@@ -292,11 +292,6 @@ function loggedAt(d: FleetDirector, since: number, route: string): number {
   }
   return Number.NaN;
 }
-
-const stats = (values: readonly number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: median(s), p90: percentile(s, 90), max: s.at(-1) ?? Number.NaN };
-};
 
 async function main(): Promise<number> {
   const lab = await NetnsLab.create();

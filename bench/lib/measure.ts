@@ -52,6 +52,12 @@ export function median(values: readonly number[]): number {
   );
 }
 
+/** Median, 90th percentile and maximum of a sample. */
+export function stats(values: readonly number[]): { median: number; p90: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: percentile(s, 50), p90: percentile(s, 90), max: s.at(-1) ?? Number.NaN };
+}
+
 /** Prints rows as a Markdown table with right-aligned number columns. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

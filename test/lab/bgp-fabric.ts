@@ -74,6 +74,8 @@ export async function requirePrograms(): Promise<void> {
 
 export interface DirectorLink {
   ns: Netns;
+  /** The director's end of the link, where buildFabric made it. */
+  directorDev?: string;
   /** The router's addresses on this link, and the director's. */
   router4: string;
   router6: string;
@@ -286,10 +288,17 @@ ${sessions}
   }
 }
 
-/** Creates the router and `count` director namespaces, linked by veth, v4 and v6 addressed. */
+/**
+ * Creates the router and `count` director namespaces, linked by veth, v4 and
+ * v6 addressed. With `bridged`, the router's end of each link is a bridge that
+ * keeps its carrier when the director's side goes down (a port that stays up
+ * holds it), as a switch between them would: a director whose link goes down
+ * is then silently cut off, and only BGP's hold timer or BFD can tell.
+ */
 export async function buildFabric(
   lab: NetnsLab,
   count: number,
+  options: { bridged?: boolean } = {},
 ): Promise<{ router: Netns; links: DirectorLink[] }> {
   const router = await lab.namespace('router');
   // No duplicate address detection: addresses are usable at once.
@@ -299,14 +308,24 @@ export async function buildFabric(
   for (let i = 1; i <= count; i++) {
     const ns = await lab.namespace(`d${i}`);
     await ns.sysctl('net.ipv6.conf.default.accept_dad', '0');
-    const link = await lab.link(router, ns, {
-      addressA: `10.0.${i}.1/24`,
-      addressB: `10.0.${i}.2/24`,
-    });
-    await router.addAddress(link.a, `fd00:${i}::1/64`);
+    const link = await lab.link(router, ns, { addressB: `10.0.${i}.2/24` });
+    let routerDev = link.a;
+    if (options.bridged) {
+      routerDev = `br${i}`;
+      await router.ip('link', 'add', routerDev, 'type', 'bridge');
+      await router.ip('link', 'set', link.a, 'master', routerDev);
+      // The host may lack the dummy module: a veth pair of the router's own keeps the carrier.
+      await router.ip('link', 'add', `keep${i}a`, 'type', 'veth', 'peer', 'name', `keep${i}b`);
+      await router.ip('link', 'set', `keep${i}a`, 'master', routerDev);
+      for (const dev of [routerDev, `keep${i}a`, `keep${i}b`])
+        await router.ip('link', 'set', dev, 'up');
+    }
+    await router.addAddress(routerDev, `10.0.${i}.1/24`);
+    await router.addAddress(routerDev, `fd00:${i}::1/64`);
     await ns.addAddress(link.b, `fd00:${i}::2/64`);
     links.push({
       ns,
+      directorDev: link.b,
       router4: `10.0.${i}.1`,
       router6: `fd00:${i}::1`,
       director4: `10.0.${i}.2`,
