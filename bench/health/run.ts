@@ -211,7 +211,10 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
   await new Promise((r) => setTimeout(r, seconds * 600));
   const killedAt = performance.now();
   victimServer.child.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, seconds * 400));
+  // At least the detection bound and a second more, so that short runs see the victims go down.
+  await new Promise((r) =>
+    setTimeout(r, Math.max(seconds * 400, interval * fall + timeout + 1000)),
+  );
   measuring = false;
   const cpu = process.cpuUsage(c0);
   const wallS = (performance.now() - t0) / 1000;

@@ -36,5 +36,10 @@ describe('health benchmark', () => {
       if (name?.includes('anycastd'))
         expect(Number(failed), r.stdout + r.stderr).toBeLessThan(Number(checks) / 2);
     }
+    // Victims killed in the sustained run are all seen going down (how fast is the bench's business).
+    const detected = /\| detection, (\d+) targets killed \(detected\) *\| *(\d+) \|/.exec(r.stdout);
+    if (!detected) throw new Error(`no detection row in the bench's output:\n${r.stdout}`);
+    expect(Number(detected[1])).toBeGreaterThan(0);
+    expect(detected[2], r.stdout).toBe(detected[1]);
   }, 180_000);
 });
