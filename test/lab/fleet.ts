@@ -96,6 +96,9 @@ bgp:
   asn: 65001
   listen_addresses: [${d.address}]
   sidecar: {mode: spawn, state_dir: ${d.dir}/gobgp}
+  # A restarted anycastd has its BGP session back 10 to 35 s after the kill in the kernel
+  # lab (user-mode Linux); it must be back before the router's graceful-restart timer ends.
+  restart_time: 120s
   peers: [{address: ${ROUTER_LAN}, asn: 65000, families: [ipv4], hold_time: 3s, connect_retry: 1s}]
   shutdown: {drain_time: 1s}
 ${fleetPeers.length > 0 ? `  fleet: {peers: [${fleetPeers.join(', ')}], settle: 3s}\n` : ''}defaults:
