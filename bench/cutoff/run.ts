@@ -31,14 +31,10 @@ import {
   requirePrograms,
 } from '../../test/lab/bgp-fabric.js';
 import { NetnsLab } from '../../test/lab/netns.js';
-import { fmtMs, stats, table } from '../lib/measure.js';
+import { fmtMs, stats, table, wholeOption } from '../lib/measure.js';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
-const RUNS = Number(args.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 100) {
-  console.error(`--runs ${args.runs}: use a whole number from 1 to 100`);
-  process.exit(2);
-}
+const RUNS = wholeOption('runs', args.runs, 1, 100);
 const VIP = '10.99.0.1';
 const PREFIX = `${VIP}/32`;
 const HOLD = 3000;

@@ -43,14 +43,10 @@ import {
 } from '../../test/lab/fleet.js';
 import { LongLivedClient, serveLines } from '../../test/lab/long-lived.js';
 import { NetnsLab } from '../../test/lab/netns.js';
-import { fmtMs, stats, table } from '../lib/measure.js';
+import { fmtMs, stats, table, wholeOption } from '../lib/measure.js';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
-const RUNS = Number(args.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
-  console.error(`--runs ${args.runs}: use a whole number from 1 to 50`);
-  process.exit(2);
-}
+const RUNS = wholeOption('runs', args.runs, 1, 50);
 // This file runs from .lab/bench-build/bench/failover/.
 const MAIN = fileURLToPath(new URL('../../../../dist/main.js', import.meta.url));
 const PREFIX = `${VIP}/32`;

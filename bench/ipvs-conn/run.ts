@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { NetnsLab } from '../../test/lab/netns.js';
-import { fmtMiB, fmtMs, median, table, timed } from '../lib/measure.js';
+import { fmtMiB, fmtMs, median, table, timed, wholeOption } from '../lib/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,16 +22,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
   },
 });
-const ENTRIES = Number(values.entries);
-const RUNS = Number(values.runs);
-if (!Number.isInteger(ENTRIES) || ENTRIES < 1 || ENTRIES > 500_000) {
-  console.error(`--entries ${values.entries}: use a whole number from 1 to 500000`);
-  process.exit(2);
-}
-if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
-  console.error(`--runs ${values.runs}: use a whole number from 1 to 50`);
-  process.exit(2);
-}
+const ENTRIES = wholeOption('entries', values.entries, 1, 500_000);
+const RUNS = wholeOption('runs', values.runs, 1, 50);
 const MAIN = new URL('../../../../dist/main.js', import.meta.url).pathname;
 const PORTS_PER_ADDRESS = 50_000;
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -52,6 +52,24 @@ export function median(values: readonly number[]): number {
   );
 }
 
+/**
+ * A whole-number option of a benchmark's command line, within [min, max];
+ * anything else ends the benchmark with exit code 2, naming the option and value.
+ */
+export function wholeOption(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} ${value}: use a whole number from ${min} to ${max}`);
+    process.exit(2);
+  }
+  return n;
+}
+
 /** Median, 90th percentile and maximum of a sample. */
 export function stats(values: readonly number[]): { median: number; p90: number; max: number } {
   const s = [...values].sort((a, b) => a - b);
