@@ -56,6 +56,12 @@ export interface IpvsClientOptions {
   timeoutMs?: number | undefined;
   /** Try `modprobe ip_vs` once when the IPVS family is missing (default true). */
   modprobe?: boolean | undefined;
+  /**
+   * Apply a single operation, when nothing else is in progress, with two
+   * synchronous system calls instead of a round through the event loop
+   * (default true; see src/netlink/sync-socket.ts).
+   */
+  synchronousSingles?: boolean | undefined;
 }
 
 export interface ReadOptions {
@@ -99,7 +105,11 @@ export class IpvsClient {
   static async open(options: IpvsClientOptions = {}): Promise<IpvsClient> {
     let socket: GenlSocket;
     try {
-      socket = new GenlSocket({ netns: options.netns, timeoutMs: options.timeoutMs });
+      socket = new GenlSocket({
+        netns: options.netns,
+        timeoutMs: options.timeoutMs,
+        synchronousSingles: options.synchronousSingles,
+      });
     } catch (error) {
       if (error instanceof NetnsError) throw new IpvsUnavailableError(error.message, 'netns');
       throw error;

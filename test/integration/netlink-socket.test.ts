@@ -80,3 +80,95 @@ describe('generic netlink request layer', () => {
     }
   });
 });
+
+describe('synchronous path for a batch of one', () => {
+  /** Whether `p` settles within a few microtasks, that is without waiting for any I/O. */
+  async function settlesWithoutIo(p: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    void p.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    return settled;
+  }
+
+  it('answers a single message before any I/O turn, with the kernel’s errno', async () => {
+    const socket = new GenlSocket({ timeoutMs: 2000 });
+    try {
+      const missing = new MessageWriter();
+      encodeGetFamily(missing, 'no-such-family');
+      const p = socket.batch(missing);
+      expect(await settlesWithoutIo(p)).toBe(true);
+      expect(await p).toEqual([2]);
+      // A request answered by a message and then the ack: the message is passed over.
+      const found = new MessageWriter();
+      encodeGetFamily(found, 'nlctrl');
+      expect(await socket.batch(found)).toEqual([0]);
+      expect(socket.counters).toEqual({ sendmsg: 2, messages: 2 });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('goes through the event loop when turned off', async () => {
+    const socket = new GenlSocket({ timeoutMs: 2000, synchronousSingles: false });
+    try {
+      const missing = new MessageWriter();
+      encodeGetFamily(missing, 'no-such-family');
+      const p = socket.batch(missing);
+      expect(await settlesWithoutIo(p)).toBe(false);
+      expect(await p).toEqual([2]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('queues behind an operation in progress instead of overtaking it', async () => {
+    const socket = new GenlSocket({ timeoutMs: 2000 });
+    try {
+      const many = new MessageWriter();
+      for (let i = 0; i < 2000; i++) encodeGetFamily(many, `missing-${i}`);
+      const one = new MessageWriter();
+      encodeGetFamily(one, 'no-such-family');
+      const order: string[] = [];
+      const first = socket.batch(many).then((r) => order.push(`many:${r.length}`));
+      const second = socket.batch(one).then((r) => order.push(`one:${r.join()}`));
+      await Promise.all([first, second]);
+      expect(order).toEqual(['many:2000', 'one:2']);
+      // Once idle again, a single message is synchronous again.
+      const again = new MessageWriter();
+      encodeGetFamily(again, 'no-such-family');
+      expect(await settlesWithoutIo(socket.batch(again))).toBe(true);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('gives up at its deadline when no ack comes, and stays usable', async () => {
+    const socket = new GenlSocket({ timeoutMs: 200 });
+    try {
+      // A message whose header claims more bytes than were sent is dropped without an ack.
+      const w = new MessageWriter();
+      encodeGetFamily(w, 'nlctrl');
+      const buf = w.view();
+      buf.writeUInt32LE(buf.length + 64, 0);
+      const started = performance.now();
+      expect(await socket.batch(w)).toEqual([110]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+      const ok = new MessageWriter();
+      encodeGetFamily(ok, 'no-such-family');
+      expect(await socket.batch(ok)).toEqual([2]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('refuses a single message once closed', async () => {
+    const socket = new GenlSocket({ timeoutMs: 2000 });
+    socket.close();
+    const w = new MessageWriter();
+    encodeGetFamily(w, 'no-such-family');
+    await expect(socket.batch(w)).rejects.toMatchObject({ errno: 125 });
+  });
+});
