@@ -219,7 +219,8 @@ async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<v
   }
 }
 
-async function cutOff(f: Fleet, into: number[]): Promise<void> {
+/** Cuts a director off; a cut that takes longer than `targetMs` prints what the router and the BFD speaker logged. */
+async function cutOff(f: Fleet, into: number[], targetMs: number): Promise<void> {
   const d = f.directors[1];
   const other = f.directors[0];
   if (!d || !other) return;
@@ -228,12 +229,20 @@ async function cutOff(f: Fleet, into: number[]): Promise<void> {
   const t0 = Date.now();
   await d.ns.ip('link', 'set', d.lan, 'down');
   d.daemon?.kill('SIGKILL');
+  let took: number;
   try {
-    into.push(
-      (await required(f, await watch.until(PREFIX, [other.address], t0, 15_000), 'cut off')) - t0,
-    );
+    took =
+      (await required(f, await watch.until(PREFIX, [other.address], t0, 15_000), 'cut off')) - t0;
+    into.push(took);
   } finally {
     watch.stop();
+  }
+  if (took > targetMs) {
+    const tail = (text: string, n: number) => text.trim().split('\n').slice(-n).join('\n    ');
+    console.log(
+      `  over the target of ${fmtMs(targetMs)} (cut at ${new Date(t0).toISOString()}); the router's log:\n    ${tail(f.router.process.output(), 30)}`,
+    );
+    if (d.bfd) console.log(`  ${d.ns.name}'s BFD speaker:\n    ${tail(d.bfd.output(), 15)}`);
   }
   await d.daemon?.exited;
   await d.ns.ip('link', 'set', d.lan, 'up');
@@ -334,7 +343,7 @@ async function main(): Promise<number> {
     }
     client.close();
     for (let i = 0; i < RUNS; i++) {
-      await cutOff(f, r.cutOff);
+      await cutOff(f, r.cutOff, HOLD + 500);
       console.log(`  director cut off, run ${i + 1}: ${fmtMs(r.cutOff.at(-1) ?? 0)}`);
     }
   } finally {
@@ -346,7 +355,7 @@ async function main(): Promise<number> {
   try {
     const f = await upFleet(lab2, true);
     for (let i = 0; i < RUNS; i++) {
-      await cutOff(f, r.cutOffBfd);
+      await cutOff(f, r.cutOffBfd, BFD_DETECT + 100);
       console.log(`  director cut off (BFD), run ${i + 1}: ${fmtMs(r.cutOffBfd.at(-1) ?? 0)}`);
     }
   } finally {
