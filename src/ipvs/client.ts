@@ -285,7 +285,8 @@ export class IpvsClient {
   async apply(ops: readonly IpvsOp[]): Promise<OpResult[]> {
     const problems = ops.flatMap((op, i) => checkOp(op, ops.length === 1 ? 'op' : `ops[${i}]`));
     assertValid(problems);
-    const w = new MessageWriter(Math.max(4096, ops.length * 160));
+    // Small enough for a single operation to come from Node's buffer pool.
+    const w = new MessageWriter(Math.max(256, ops.length * 160));
     for (const op of ops) encodeOp(w, this.familyId, normalize(op), 0);
     let errnos: number[];
     try {

@@ -8,6 +8,30 @@ import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from './constants
 
 const align4 = (n: number) => (n + 3) & ~3;
 
+// Byte stores instead of Buffer#writeUInt16LE and friends, whose argument and
+// range checks cost several times the store itself; every offset here is
+// already inside the buffer (reserve() made room).
+function le16(b: Buffer, value: number, at: number): void {
+  b[at] = value & 0xff;
+  b[at + 1] = (value >>> 8) & 0xff;
+}
+function le32(b: Buffer, value: number, at: number): void {
+  b[at] = value & 0xff;
+  b[at + 1] = (value >>> 8) & 0xff;
+  b[at + 2] = (value >>> 16) & 0xff;
+  b[at + 3] = (value >>> 24) & 0xff;
+}
+function be16(b: Buffer, value: number, at: number): void {
+  b[at] = (value >>> 8) & 0xff;
+  b[at + 1] = value & 0xff;
+}
+function be32(b: Buffer, value: number, at: number): void {
+  b[at] = (value >>> 24) & 0xff;
+  b[at + 1] = (value >>> 16) & 0xff;
+  b[at + 2] = (value >>> 8) & 0xff;
+  b[at + 3] = value & 0xff;
+}
+
 export class MessageWriter {
   private buf: Buffer;
   private pos = 0;
@@ -42,14 +66,14 @@ export class MessageWriter {
     this.reserve(NLMSG_HDRLEN + GENL_HDRLEN);
     const start = this.pos;
     const b = this.buf;
-    b.writeUInt32LE(0, start);
-    b.writeUInt16LE(type, start + 4);
-    b.writeUInt16LE(flags, start + 6);
-    b.writeUInt32LE(0, start + 8);
-    b.writeUInt32LE(0, start + 12);
+    le32(b, 0, start);
+    le16(b, type, start + 4);
+    le16(b, flags, start + 6);
+    le32(b, 0, start + 8);
+    le32(b, 0, start + 12);
     b[start + 16] = cmd;
     b[start + 17] = version;
-    b.writeUInt16LE(0, start + 18);
+    le16(b, 0, start + 18);
     this.pos += NLMSG_HDRLEN + GENL_HDRLEN;
     this.starts.push(start);
     return start;
@@ -57,7 +81,7 @@ export class MessageWriter {
 
   /** Closes the message begun at `start` by writing its length. */
   end(start: number): void {
-    this.buf.writeUInt32LE(this.pos - start, start);
+    le32(this.buf, this.pos - start, start);
   }
 
   /** Removes the last message begun (used when encoding it failed halfway). */
@@ -69,14 +93,18 @@ export class MessageWriter {
   private header(type: number, payload: number): number {
     this.reserve(align4(NLA_HDRLEN + payload));
     const at = this.pos;
-    this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
-    this.buf.writeUInt16LE(type, at + 2);
+    le16(this.buf, NLA_HDRLEN + payload, at);
+    le16(this.buf, type, at + 2);
     return at + NLA_HDRLEN;
   }
 
+  /**
+   * Zeroes up to three bytes by hand: Buffer#fill is a call into C++, which
+   * costs more than everything else in encoding a small attribute.
+   */
   private pad(end: number): void {
     const aligned = align4(end);
-    this.buf.fill(0, end, aligned);
+    for (let i = end; i < aligned; i++) this.buf[i] = 0;
     this.pos = aligned;
   }
 
@@ -88,34 +116,34 @@ export class MessageWriter {
 
   u16(type: number, value: number): void {
     const at = this.header(type, 2);
-    this.buf.writeUInt16LE(value, at);
+    le16(this.buf, value, at);
     this.pad(at + 2);
   }
 
   /** Network byte order (ports). */
   be16(type: number, value: number): void {
     const at = this.header(type, 2);
-    this.buf.writeUInt16BE(value, at);
+    be16(this.buf, value, at);
     this.pad(at + 2);
   }
 
   u32(type: number, value: number): void {
     const at = this.header(type, 4);
-    this.buf.writeUInt32LE(value >>> 0, at);
+    le32(this.buf, value >>> 0, at);
     this.pad(at + 4);
   }
 
   /** Two host-order u32 in one attribute, e.g. struct ip_vs_flags {flags, mask}. */
   u32Pair(type: number, first: number, second: number): void {
     const at = this.header(type, 8);
-    this.buf.writeUInt32LE(first >>> 0, at);
-    this.buf.writeUInt32LE(second >>> 0, at + 4);
+    le32(this.buf, first >>> 0, at);
+    le32(this.buf, second >>> 0, at + 4);
     this.pad(at + 8);
   }
 
   be32(type: number, value: number): void {
     const at = this.header(type, 4);
-    this.buf.writeUInt32BE(value >>> 0, at);
+    be32(this.buf, value >>> 0, at);
     this.pad(at + 4);
   }
 
@@ -142,7 +170,7 @@ export class MessageWriter {
   }
 
   endNest(start: number): void {
-    this.buf.writeUInt16LE(this.pos - start, start);
+    le16(this.buf, this.pos - start, start);
   }
 
   /** The bytes written so far (a view, valid until the next write). */

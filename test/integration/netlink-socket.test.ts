@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GENL_ID_CTRL, NLM_F_REQUEST } from '../../src/netlink/constants.js';
 import { GenlSocket, NetlinkError } from '../../src/netlink/socket.js';
 import { MessageWriter } from '../../src/netlink/writer.js';
+import { SyncGenlSocket } from '../../src/netlink/sync-socket.js';
 import { encodeGetFamily } from '../../src/ipvs/codec/encode.js';
 
 /**
@@ -161,6 +162,22 @@ describe('synchronous path for a batch of one', () => {
       expect(await socket.batch(ok)).toEqual([2]);
     } finally {
       socket.close();
+    }
+  });
+
+  it('sends a message that starts inside a larger buffer (a pooled Buffer)', () => {
+    const sync = SyncGenlSocket.open();
+    expect(sync).toBeDefined();
+    try {
+      const w = new MessageWriter();
+      encodeGetFamily(w, 'no-such-family');
+      const message = w.view();
+      const pool = Buffer.alloc(message.length + 100, 0xff);
+      message.copy(pool, 100);
+      // Sequence 0, as the writer leaves it: the ack must carry the kernel's ENOENT.
+      expect(sync?.ack(pool.subarray(100), 0, 1000)).toBe(2);
+    } finally {
+      sync?.close();
     }
   });
 
