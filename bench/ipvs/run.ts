@@ -71,9 +71,11 @@ async function main(): Promise<void> {
     );
 
     const client = await IpvsClient.open({ netns: ours.name });
+    // Listing or flushing the whole table took over a minute in slow boots of the kernel lab.
+    const slow = { timeoutMs: 15 * 60_000 };
     const flush = async () => {
       await client.flush();
-      await theirs.run('ipvsadm', ['-C']);
+      await theirs.run('ipvsadm', ['-C'], slow);
     };
 
     // 1. Apply from empty, whole commands.
@@ -106,8 +108,8 @@ async function main(): Promise<void> {
         `  apply run ${run + 1}: ipvsadm -R ${fmtMs(t.ms)}, anycastd ipvs restore ${fmtMs(o.ms)}`,
       );
     }
-    const savedTheirs = (await theirs.run('ipvsadm', ['-S', '-n'])).stdout;
-    const savedOurs = (await ours.run('ipvsadm', ['-S', '-n'])).stdout;
+    const savedTheirs = (await theirs.run('ipvsadm', ['-S', '-n'], slow)).stdout;
+    const savedOurs = (await ours.run('ipvsadm', ['-S', '-n'], slow)).stdout;
     if (JSON.stringify(blocks(savedTheirs)) !== JSON.stringify(blocks(savedOurs))) {
       throw new Error('the two tables differ after apply');
     }
