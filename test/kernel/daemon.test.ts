@@ -88,6 +88,20 @@ describe('anycastd run on a real kernel', () => {
       }
     };
     const saved = async () => (await director.run('ipvsadm', ['-S', '-n'])).stdout;
+    /** anycastd's log lines from `since` on, with their times after it, to explain a slow step. */
+    const logSince = (since: number): string =>
+      'anycastd logged since:\n' +
+      daemon
+        .output()
+        .split('\n')
+        .flatMap((line) => {
+          const time = /"time":(\d+)/.exec(line)?.[1];
+          return time !== undefined && Number(time) >= since
+            ? [`+${Number(time) - since} ms ${line.slice(0, 300)}`]
+            : [];
+        })
+        .slice(0, 40)
+        .join('\n');
     const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 20_000) => {
       const started = performance.now();
       while (!(await ok())) {
@@ -110,13 +124,16 @@ describe('anycastd run on a real kernel', () => {
     await router.waitNexthops(VIP, [link.director4], 30_000);
 
     // One real server dies: weight 0 within interval × fall + timeout (+ a reconcile pass).
+    const killedAt = Date.now();
     reals[1]?.server?.kill('SIGKILL');
     const drained = await until(
       'weight 0 for the dead real server',
       async () => (await saved()) === table(1, 0),
       10_000,
     );
-    expect(drained).toBeLessThan(500 * 2 + 300 + 1500);
+    expect(drained, `the drain took ${Math.round(drained)} ms; ${logSince(killedAt)}`).toBeLessThan(
+      500 * 2 + 300 + 1500,
+    );
     expect(await router.nexthops(VIP)).toEqual([link.director4]);
 
     // All dead: the route is withdrawn; recovery restores both.
@@ -128,13 +145,17 @@ describe('anycastd run on a real kernel', () => {
     await router.waitNexthops(VIP, [link.director4], 15_000);
 
     // Drift: someone flushes the table; the resync (2 s) puts it back.
+    const flushedAt = Date.now();
     await director.run('ipvsadm', ['-C']);
     const repaired = await until(
       'table repaired after ipvsadm -C',
       async () => (await saved()) === table(1, 1),
       10_000,
     );
-    expect(repaired).toBeLessThan(2000 + 1500);
+    expect(
+      repaired,
+      `the repair took ${Math.round(repaired)} ms; ${logSince(flushedAt)}`,
+    ).toBeLessThan(2000 + 1500);
 
     // A bad config on reload changes nothing.
     const before = await saved();
