@@ -85,12 +85,21 @@ export class SyncGenlSocket {
     this.pollFd.writeInt16LE(POLLIN, 4);
   }
 
-  /** Opens the socket (in `netns` if given), or returns undefined if libc is out of reach. */
+  /**
+   * Opens the socket (in `netns` if given), or returns undefined when it
+   * cannot be had (libc out of reach, the namespace gone): the caller then
+   * sends everything through its asynchronous socket.
+   */
   static open(netns?: string): SyncGenlSocket | undefined {
     const c = libc();
     if (!c) return undefined;
     const create = () => c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-    const fd = netns ? inNetns(netns, create) : create();
+    let fd: number;
+    try {
+      fd = netns ? inNetns(netns, create) : create();
+    } catch {
+      return undefined;
+    }
     return fd < 0 ? undefined : new SyncGenlSocket(c, fd);
   }
 
