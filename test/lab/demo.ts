@@ -286,6 +286,18 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
           const left = addresses.filter((a) => a !== lost.address);
           const ms = await f.router.waitNexthops(PREFIX, left, 15_000);
           detail.push(`${PREFIX} via ${left.join(', ')} after ${seconds(ms)} (BGP hold time 3 s)`);
+          // Later than the hold time and the route polling allow: show what the router saw.
+          if (ms > 4000) {
+            detail.push(
+              "the router's log, last lines:",
+              ...f.router.process
+                .output()
+                .trim()
+                .split('\n')
+                .slice(-20)
+                .map((l) => `  ${l}`),
+            );
+          }
           await traffic(
             detail,
             names.filter((n) => n !== victim.name),
