@@ -9,25 +9,20 @@
  * JavaScript runs while the thread is away.
  */
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { libc as sharedLibc } from '../libc.js';
 import { errnoName } from './errno.js';
 
 const CLONE_NEWNET = 0x40000000;
 
 type SetNs = (fd: number, nstype: number) => number;
-interface Koffi {
-  load(path: string): { func(definition: string): SetNs };
-  errno(): number;
-}
 
 let setnsFn: { setns: SetNs; errno: () => number } | undefined;
 
 function libc(): { setns: SetNs; errno: () => number } {
+  // Loaded on first use: most processes never leave their namespace.
   if (!setnsFn) {
-    // Loaded on first use: most processes never leave their namespace.
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    const lib = koffi.load('libc.so.6');
-    setnsFn = { setns: lib.func('int setns(int fd, int nstype)'), errno: () => koffi.errno() };
+    const lib = sharedLibc();
+    setnsFn = { setns: lib.func('int setns(int fd, int nstype)'), errno: lib.errno };
   }
   return setnsFn;
 }

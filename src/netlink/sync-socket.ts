@@ -15,7 +15,7 @@
  * poll(2) up to the deadline. Only one request is ever outstanding, so the
  * receive buffer can never overflow.
  */
-import { createRequire } from 'node:module';
+import { type LibcFn, libc as loadLibc } from '../libc.js';
 import { errnoNumber } from './errno.js';
 import { NETLINK_GENERIC, NLMSG_ERROR } from './constants.js';
 import { inNetns } from './netns.js';
@@ -35,7 +35,7 @@ const ETIMEDOUT = E('ETIMEDOUT');
 const EPROTO = E('EPROTO');
 const EBADF = E('EBADF');
 
-type Fn = (...args: unknown[]) => number;
+type Fn = LibcFn;
 
 interface Libc {
   socket: Fn;
@@ -48,22 +48,18 @@ interface Libc {
 
 let libcCache: Libc | null | undefined;
 
-/** libc through koffi, or null where it cannot be loaded (then the caller stays asynchronous). */
+/** The calls this socket makes, or null where libc cannot be loaded (then the caller stays asynchronous). */
 function libc(): Libc | null {
   if (libcCache !== undefined) return libcCache;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as {
-      load(name: string): { func(sig: string): Fn };
-      errno(): number;
-    };
-    const lib = koffi.load('libc.so.6');
+    const c = loadLibc();
     libcCache = {
-      socket: lib.func('int socket(int, int, int)'),
-      send: lib.func('long send(int, const void *, unsigned long, int)'),
-      recv: lib.func('long recv(int, void *, unsigned long, int)'),
-      poll: lib.func('int poll(void *, unsigned long, int)'),
-      close: lib.func('int close(int)'),
-      errno: () => koffi.errno(),
+      socket: c.func('int socket(int, int, int)'),
+      send: c.func('long send(int, const void *, unsigned long, int)'),
+      recv: c.func('long recv(int, void *, unsigned long, int)'),
+      poll: c.func('int poll(void *, unsigned long, int)'),
+      close: c.func('int close(int)'),
+      errno: c.errno,
     };
   } catch {
     libcCache = null;

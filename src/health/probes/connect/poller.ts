@@ -8,7 +8,7 @@
  * dominate when the work is only "did the handshake complete". The
  * millisecond of polling is well under any timeout a health check uses.
  */
-import { createRequire } from 'node:module';
+import { type LibcFn, libc as sharedLibc } from '../../../libc.js';
 import { AF_INET, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, socketAddress } from '../sockaddr.js';
 
 const SOCK_STREAM = 1;
@@ -30,7 +30,7 @@ const POLL_MS = 1;
 /** Ids are generation × FD_SPACE + fd; fds stay far below this. */
 const FD_SPACE = 2 ** 22;
 
-type Fn = (...args: unknown[]) => number;
+type Fn = LibcFn;
 
 interface Libc {
   socket: Fn;
@@ -83,12 +83,7 @@ export class ConnectPoller {
   }
 
   static open(): ConnectPoller {
-    const require = createRequire(import.meta.url);
-    const koffi = require('koffi') as {
-      load(name: string): { func(sig: string): Fn };
-      errno(): number;
-    };
-    const lib = koffi.load('libc.so.6');
+    const lib = sharedLibc();
     const libc: Libc = {
       socket: lib.func('int socket(int, int, int)'),
       connect: lib.func('int connect(int, const void *, uint32_t)'),
@@ -99,7 +94,7 @@ export class ConnectPoller {
       epollCreate: lib.func('int epoll_create1(int)'),
       epollCtl: lib.func('int epoll_ctl(int, int, int, void *)'),
       epollWait: lib.func('int epoll_wait(int, void *, int, int)'),
-      errno: () => koffi.errno(),
+      errno: lib.errno,
     };
     const ep = libc.epollCreate(EPOLL_CLOEXEC);
     if (ep < 0) throw new Error(`epoll_create1 failed: errno ${libc.errno()}`);

@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { errnoReason } from '../../probe.js';
-import { createRequire } from 'node:module';
+import { type LibcFn, libc as sharedLibc } from '../../../libc.js';
 import { canonicalAddress, formatIPv4, formatIPv6 } from '../../../model/address.js';
 import {
   AF_INET,
@@ -41,7 +41,7 @@ const RCVBUF = 4 << 20;
 const POLL_MS = 1;
 const COOKIE = 8;
 
-type Fn = (...args: unknown[]) => number;
+type Fn = LibcFn;
 interface Libc {
   socket: Fn;
   setsockopt: Fn;
@@ -54,18 +54,14 @@ interface Libc {
 let libc: Libc | undefined;
 function loadLibc(): Libc {
   if (libc) return libc;
-  const koffi = createRequire(import.meta.url)('koffi') as {
-    load(name: string): { func(sig: string): Fn };
-    errno(): number;
-  };
-  const lib = koffi.load('libc.so.6');
+  const lib = sharedLibc();
   libc = {
     socket: lib.func('int socket(int, int, int)'),
     setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)'),
     bind: lib.func('int bind(int, const void *, uint32_t)'),
     sendto: lib.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)'),
     recvfrom: lib.func('long recvfrom(int, void *, size_t, int, void *, void *)'),
-    errno: () => koffi.errno(),
+    errno: lib.errno,
   };
   return libc;
 }
