@@ -29,7 +29,6 @@
  * The peers' detection windows at their documented defaults are printed
  * beside ours; they are computed from their settings, not measured here.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -43,6 +42,7 @@ import {
 } from '../../test/lab/fleet.js';
 import { LongLivedClient, serveLines } from '../../test/lab/long-lived.js';
 import { NetnsLab } from '../../test/lab/netns.js';
+import { procWeight } from '../../test/lab/proc-ip-vs.js';
 import { fmtMs, stats, table, wholeOption } from '../lib/measure.js';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -113,28 +113,6 @@ interface Results {
   cutOffBfd: number[];
 }
 
-/**
- * A real server's weight in a director's table, read from /proc/PID/net/ip_vs
- * of its anycastd (the file shows the table of the reader's namespace: here
- * that of the process named), so that timing a drain forks nothing.
- */
-function procWeight(d: FleetDirector, real: string): number | undefined {
-  const pid = d.daemon?.child.pid;
-  if (pid === undefined) return undefined;
-  const hex = real
-    .split('.')
-    .map((o) => Number(o).toString(16).toUpperCase().padStart(2, '0'))
-    .join('');
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/net/ip_vs`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const m = new RegExp(`-> ${hex}:0050\\s+\\w+\\s+(\\d+)`).exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
 async function realDies(f: Fleet, r: Results, i: number): Promise<void> {
   const victim = f.reals[i % f.reals.length];
   if (!victim) return;
@@ -151,7 +129,7 @@ async function realDies(f: Fleet, r: Results, i: number): Promise<void> {
         `${d.ns.name} drains ${victim.address}`,
         15_000,
         () => {
-          if (procWeight(d, victim.address) !== 0) return Promise.resolve(false);
+          if (procWeight(d.daemon?.child.pid, victim.address) !== 0) return Promise.resolve(false);
           drainedAt.push(Date.now() - t0);
           return Promise.resolve(true);
         },

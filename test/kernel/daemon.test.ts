@@ -4,7 +4,7 @@
  * servers answering HTTP checks in namespaces of their own. The kernel's
  * table (ipvsadm) and the router's routes are the judges.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { callApi } from '../../src/api/client.js';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { type DirectorLink, Router, buildFabric, requirePrograms } from '../lab/bgp-fabric.js';
 import type { LabProcess, Netns } from '../lab/netns.js';
+import { procWeight } from '../lab/proc-ip-vs.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
 const MAIN = join(process.cwd(), 'dist/main.js');
@@ -102,20 +103,6 @@ describe('anycastd run on a real kernel', () => {
         })
         .slice(0, 40)
         .join('\n');
-    /** A real server's weight (port 80) in the daemon's table, read without forking. */
-    const procWeight = (real: string): number | undefined => {
-      const hex = real
-        .split('.')
-        .map((o) => Number(o).toString(16).toUpperCase().padStart(2, '0'))
-        .join('');
-      try {
-        const text = readFileSync(`/proc/${daemon.child.pid}/net/ip_vs`, 'utf8');
-        const m = new RegExp(`-> ${hex}:0050\\s+\\w+\\s+(\\d+)`).exec(text);
-        return m ? Number(m[1]) : undefined;
-      } catch {
-        return undefined;
-      }
-    };
     const until = async (
       what: string,
       ok: () => Promise<boolean>,
@@ -150,7 +137,7 @@ describe('anycastd run on a real kernel', () => {
     // being timed. The whole table is compared once the weight is seen.
     const drained = await until(
       'weight 0 for the dead real server',
-      () => Promise.resolve(procWeight('10.2.2.2') === 0),
+      () => Promise.resolve(procWeight(daemon.child.pid, '10.2.2.2') === 0),
       10_000,
       20,
     );
