@@ -12,7 +12,7 @@
 # Variables named ANYCASTD_*, VITEST_*, CI, TERM, NO_COLOR and FORCE_COLOR are
 # passed into the guest; ANYCASTD_LAB=uml is set there.
 #
-# Exit codes: the command's own; 4 when the lab cannot start (UML missing) or
+# Exit codes: the command's own; 4 when the lab cannot start (UML or cc missing) or
 # ip_vs cannot be loaded; 124 when the guest timed out; 125 when the guest died
 # before the command finished.
 set -euo pipefail
@@ -37,6 +37,24 @@ fi
 if [ ! -x /bin/busybox ]; then
   echo "kernel lab: /bin/busybox is missing (fix: apt-get install -y busybox-static)" >&2
   exit 4
+fi
+
+# Debian 12's UML moves FPU state through ptrace in a buffer smaller than the
+# XSAVE area of CPUs with AVX-512 or AMX, and panics there at once; the shim
+# (uml-xstate.c) gives it the host's size. Built once per source change.
+shim="$project/.lab/uml-xstate.so"
+if [ ! -f "$shim" ] || [ "$here/uml-xstate.c" -nt "$shim" ]; then
+  if ! command -v cc >/dev/null; then
+    echo "kernel lab: no C compiler to build $shim (fix: apt-get install -y gcc libc6-dev)" >&2
+    exit 4
+  fi
+  mkdir -p "$project/.lab"
+  if ! cc -O2 -Wall -shared -fPIC -o "$shim.$$" "$here/uml-xstate.c" -ldl; then
+    rm -f "$shim.$$"
+    echo "kernel lab: building $shim failed" >&2
+    exit 4
+  fi
+  mv -f "$shim.$$" "$shim"
 fi
 
 job=$(mktemp -d /dev/shm/anycastd-lab.XXXXXX)
@@ -97,7 +115,7 @@ console_filter() {
     fi
   done
 }
-TMPDIR=/dev/shm timeout --kill-after=10 "$timeout_s" "$uml" \
+LD_PRELOAD="$shim" TMPDIR=/dev/shm timeout --kill-after=10 "$timeout_s" "$uml" \
   mem="${ANYCASTD_LAB_MEM:-2048M}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
   init="$here/uml-init.sh" con0=null,fd:1 con=null ssl=null quiet panic=-1 \
   ANYCASTD_LAB_JOB="$job" ANYCASTD_LAB_PROJECT="$project" \
