@@ -14,3 +14,8 @@ export function errnoName(errno: number): string {
 export function errnoNumber(name: string): number | undefined {
   return (constants.errno as Record<string, number | undefined>)[name];
 }
+
+/** The number of an errno every Linux defines (0 where the platform lacks it, never matched). */
+export function errnoOf(name: string): number {
+  return errnoNumber(name) ?? 0;
+}

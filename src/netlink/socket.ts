@@ -18,7 +18,7 @@
 // nl80211 and rtnetlink code this project never uses (about a second of
 // start-up in the kernel lab).
 import { RawNetlinkSocket } from 'netlink/dist/raw.js';
-import { errnoNumber } from './errno.js';
+import { errnoOf } from './errno.js';
 import {
   NETLINK_GENERIC,
   NLM_F_ACK,
@@ -65,12 +65,11 @@ export interface Reply {
   header: MessageHeader;
 }
 
-const E = (name: string) => errnoNumber(name) ?? 0;
-const ETIMEDOUT = E('ETIMEDOUT');
-const ECANCELED = E('ECANCELED');
-const ENOBUFS = E('ENOBUFS');
-const EINTR = E('EINTR');
-const EPROTO = E('EPROTO');
+const ETIMEDOUT = errnoOf('ETIMEDOUT');
+const ECANCELED = errnoOf('ECANCELED');
+const ENOBUFS = errnoOf('ENOBUFS');
+const EINTR = errnoOf('EINTR');
+const EPROTO = errnoOf('EPROTO');
 
 /**
  * Replies are read without peeking (peeking costs a second recvmsg per

@@ -16,7 +16,7 @@
  * receive buffer can never overflow.
  */
 import { type LibcFn, libc as loadLibc } from '../libc.js';
-import { errnoNumber } from './errno.js';
+import { errnoOf } from './errno.js';
 import { NETLINK_GENERIC, NLMSG_ERROR } from './constants.js';
 import { inNetns } from './netns.js';
 import { forEachMessage } from './reader.js';
@@ -28,12 +28,11 @@ const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const RECV_BYTES = 16 * 1024;
 
-const E = (name: string) => errnoNumber(name) ?? 0;
-const EAGAIN = E('EAGAIN');
-const EINTR = E('EINTR');
-const ETIMEDOUT = E('ETIMEDOUT');
-const EPROTO = E('EPROTO');
-const EBADF = E('EBADF');
+const EAGAIN = errnoOf('EAGAIN');
+const EINTR = errnoOf('EINTR');
+const ETIMEDOUT = errnoOf('ETIMEDOUT');
+const EPROTO = errnoOf('EPROTO');
+const EBADF = errnoOf('EBADF');
 
 type Fn = LibcFn;
 
