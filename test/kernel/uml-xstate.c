@@ -16,6 +16,13 @@
  * owned them. A buffer never read through (a copy UML made) is laid over
  * the traced process's present state instead. Everything else, and every
  * call with a buffer of the host's size, goes straight to libc.
+ *
+ * Seen with it on a Xeon with AVX-512 and AMX: the whole test suite passes
+ * in the guest; a guest program keeps zmm31 and k5 across 1000 syscalls and
+ * across preemptions by its other threads. The same probes also passed with
+ * the tail overwritten by garbage, so they do not show what the host does
+ * with the tail; keeping it per buffer is the choice that cannot mix one
+ * thread's registers into another's.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
