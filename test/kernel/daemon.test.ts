@@ -12,7 +12,7 @@ import { callApi } from '../../src/api/client.js';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { type DirectorLink, Router, buildFabric, requirePrograms } from '../lab/bgp-fabric.js';
 import type { LabProcess, Netns } from '../lab/netns.js';
-import { procWeight } from '../lab/proc-ip-vs.js';
+import { procWeight, procWeights } from '../lab/proc-ip-vs.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
 const MAIN = join(process.cwd(), 'dist/main.js');
@@ -164,8 +164,7 @@ describe('anycastd run on a real kernel', () => {
       'table repaired after ipvsadm -C',
       () =>
         Promise.resolve(
-          procWeight(daemon.child.pid, '10.2.1.2') === 1 &&
-            procWeight(daemon.child.pid, '10.2.2.2') === 1,
+          procWeights(daemon.child.pid, ['10.2.1.2', '10.2.2.2']).every((w) => w === 1),
         ),
       10_000,
       20,
