@@ -202,9 +202,10 @@ async function restart(f: Fleet, r: Results, client: LongLivedClient): Promise<v
   if (changes.length > 0) {
     console.log(`  route changes during the restart:\n    ${changes.join('\n    ')}`);
     // What the router and the restarted anycastd saw, to tell why.
-    const tail = (text: string, n: number) => text.trim().split('\n').slice(-n).join('\n    ');
-    console.log(`  the router's log:\n    ${tail(f.router.process.output(), 30)}`);
-    console.log(`  ${d.ns.name}'s anycastd:\n    ${tail(d.daemon?.output() ?? '', 30)}`);
+    console.log(`  the router's log:\n    ${f.router.process.lastLines(30).join('\n    ')}`);
+    console.log(
+      `  ${d.ns.name}'s anycastd:\n    ${(d.daemon?.lastLines(30) ?? []).join('\n    ')}`,
+    );
   }
 }
 
@@ -227,11 +228,11 @@ async function cutOff(f: Fleet, into: number[], targetMs: number): Promise<void>
     watch.stop();
   }
   if (took > targetMs) {
-    const tail = (text: string, n: number) => text.trim().split('\n').slice(-n).join('\n    ');
     console.log(
-      `  over the target of ${fmtMs(targetMs)} (cut at ${new Date(t0).toISOString()}); the router's log:\n    ${tail(f.router.process.output(), 30)}`,
+      `  over the target of ${fmtMs(targetMs)} (cut at ${new Date(t0).toISOString()}); the router's log:\n    ${f.router.process.lastLines(30).join('\n    ')}`,
     );
-    if (d.bfd) console.log(`  ${d.ns.name}'s BFD speaker:\n    ${tail(d.bfd.output(), 15)}`);
+    if (d.bfd)
+      console.log(`  ${d.ns.name}'s BFD speaker:\n    ${d.bfd.lastLines(15).join('\n    ')}`);
   }
   await d.daemon?.exited;
   await d.ns.ip('link', 'set', d.lan, 'up');
@@ -252,10 +253,8 @@ async function waitAll(f: Fleet): Promise<void> {
     const logs = f.directors.map(
       (d) =>
         `${d.ns.name} anycastd, last lines:\n` +
-        (d.daemon?.output() ?? '').split('\n').slice(-25).join('\n') +
-        (d.bfd
-          ? `\n${d.ns.name} BFD speaker:\n${d.bfd.output().split('\n').slice(-10).join('\n')}`
-          : ''),
+        (d.daemon?.lastLines(25) ?? []).join('\n') +
+        (d.bfd ? `\n${d.ns.name} BFD speaker:\n${d.bfd.lastLines(10).join('\n')}` : ''),
     );
     throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
   }

@@ -282,7 +282,7 @@ ${sessions}
     throw new Error(
       `${prefix} at the router: next hops [${last.join(', ')}], wanted [${expected}] within ${timeoutMs} ms\n` +
         (await this.birdc('show', 'protocols')) +
-        `\nthe router's log, last lines:\n${this.process.output().split('\n').slice(-40).join('\n')}` +
+        `\nthe router's log, last lines:\n${this.process.lastLines(40).join('\n')}` +
         (this.diagnostics ? `\n${await this.diagnostics().catch(String)}` : ''),
     );
   }

@@ -290,12 +290,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
           if (ms > 4000) {
             detail.push(
               "the router's log, last lines:",
-              ...f.router.process
-                .output()
-                .trim()
-                .split('\n')
-                .slice(-20)
-                .map((l) => `  ${l}`),
+              ...f.router.process.lastLines(20).map((l) => `  ${l}`),
             );
           }
           await traffic(
@@ -355,7 +350,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
   } finally {
     if (steps.some((s) => !s.ok) && fleet) {
       for (const d of fleet.directors) {
-        const tail = d.daemon?.output().trim().split('\n').slice(-15) ?? [];
+        const tail = d.daemon?.lastLines(15) ?? [];
         if (tail.length > 0)
           opts.print(`--- last lines of anycastd on ${d.ns.name}:\n${tail.join('\n')}`);
       }

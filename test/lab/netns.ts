@@ -31,6 +31,8 @@ export interface LabProcess {
   readonly child: ChildProcess;
   /** Everything it printed so far (stdout and stderr, interleaved). */
   output(): string;
+  /** Its last `n` lines of output, to quote when a step goes wrong. */
+  lastLines(n: number): string[];
   /** Resolves with the exit code once it has exited. */
   exited: Promise<number>;
   /** Resolves when `pattern` appears in its output; rejects if it exits first or times out. */
@@ -214,6 +216,7 @@ function startProcess(argv: readonly string[], options: SpawnOptions): LabProces
     child,
     exited,
     output: () => buffer,
+    lastLines: (n) => buffer.trimEnd().split('\n').slice(-n),
     kill: (signal = 'SIGTERM') => killGroup(child, signal),
     waitFor(pattern, timeoutMs = 30_000) {
       const matches = () =>
