@@ -34,14 +34,12 @@ const ETIMEDOUT = errnoOf('ETIMEDOUT');
 const EPROTO = errnoOf('EPROTO');
 const EBADF = errnoOf('EBADF');
 
-type Fn = LibcFn;
-
 interface Libc {
-  socket: Fn;
-  send: Fn;
-  recv: Fn;
-  poll: Fn;
-  close: Fn;
+  socket: LibcFn;
+  send: LibcFn;
+  recv: LibcFn;
+  poll: LibcFn;
+  close: LibcFn;
   errno: () => number;
 }
 

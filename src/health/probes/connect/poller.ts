@@ -30,18 +30,16 @@ const POLL_MS = 1;
 /** Ids are generation × FD_SPACE + fd; fds stay far below this. */
 const FD_SPACE = 2 ** 22;
 
-type Fn = LibcFn;
-
 interface Libc {
-  socket: Fn;
-  connect: Fn;
-  bind: Fn;
-  close: Fn;
-  getsockopt: Fn;
-  setsockopt: Fn;
-  epollCreate: Fn;
-  epollCtl: Fn;
-  epollWait: Fn;
+  socket: LibcFn;
+  connect: LibcFn;
+  bind: LibcFn;
+  close: LibcFn;
+  getsockopt: LibcFn;
+  setsockopt: LibcFn;
+  epollCreate: LibcFn;
+  epollCtl: LibcFn;
+  epollWait: LibcFn;
   errno: () => number;
 }
 

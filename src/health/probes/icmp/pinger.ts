@@ -41,13 +41,12 @@ const RCVBUF = 4 << 20;
 const POLL_MS = 1;
 const COOKIE = 8;
 
-type Fn = LibcFn;
 interface Libc {
-  socket: Fn;
-  setsockopt: Fn;
-  bind: Fn;
-  sendto: Fn;
-  recvfrom: Fn;
+  socket: LibcFn;
+  setsockopt: LibcFn;
+  bind: LibcFn;
+  sendto: LibcFn;
+  recvfrom: LibcFn;
   errno: () => number;
 }
 
