@@ -86,8 +86,12 @@ async function emit(
   source: string,
   ctx: CliContext,
 ): Promise<number> {
-  const [{ toConfigDoc }, { stringify }, { parseConfigText, formatLocatedIssues }] =
-    await Promise.all([import('../import/model.js'), import('yaml'), import('../config/load.js')]);
+  const [{ toConfigDoc }, { toYamlText }, { parseConfigText, formatLocatedIssues }] =
+    await Promise.all([
+      import('../import/model.js'),
+      import('../config/yaml-text.js'),
+      import('../config/load.js'),
+    ]);
   const notes: string[] = [];
   const id = identity(o, fallbackName, notes);
   const { doc, notes: more } = toConfigDoc(imported, id);
@@ -99,7 +103,7 @@ async function emit(
       ? ['# Not carried over, or to review:', ...notes.map((n) => `#   ${n}`)]
       : []),
   ];
-  const text = `${header.join('\n')}\n${stringify(doc, { lineWidth: 0 })}`;
+  const text = `${header.join('\n')}\n${toYamlText(doc)}`;
   const check = parseConfigText(text);
   if (check.issues)
     throw new CliError(
