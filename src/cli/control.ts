@@ -1,12 +1,7 @@
 /** `anycastd drain|undrain TARGET` and `anycastd reload`: changes asked of the running daemon. */
-import { readFile } from 'node:fs/promises';
 import { ExitCode } from '../exit-codes.js';
 import { defineCommand } from './command.js';
-import { apiOptions } from './status.js';
-
-async function token(file: string | undefined): Promise<string | undefined> {
-  return file ? (await readFile(file, 'utf8')).trim() : undefined;
-}
+import { apiOptions, readTokenFile } from './api-options.js';
 
 async function post(
   options: { api: string; 'token-file'?: string | undefined },
@@ -15,7 +10,13 @@ async function post(
   ctx: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
   const { callApi } = await import('../api/client.js');
-  const r = await callApi(options.api, 'POST', path, body, await token(options['token-file']));
+  const r = await callApi(
+    options.api,
+    'POST',
+    path,
+    body,
+    await readTokenFile(options['token-file']),
+  );
   const reply = JSON.parse(r.body) as {
     ok?: boolean;
     message?: string;

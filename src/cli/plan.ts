@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { configOption, defineCommand } from './command.js';
-import { apiOptions } from './status.js';
+import { apiOptions, readTokenFile } from './api-options.js';
 
 export const planCommand = defineCommand({
   name: 'plan',
@@ -26,8 +26,9 @@ with \`anycastd reload\` once FILE is in place.`,
       ctx.stderr.write(describeProblems(options.config, local.issues));
       return ExitCode.InvalidInput;
     }
+    const token = await readTokenFile(options['token-file']);
     const { callApi } = await import('../api/client.js');
-    const r = await callApi(options.api, 'POST', '/plan', { config: text });
+    const r = await callApi(options.api, 'POST', '/plan', { config: text }, token);
     const reply = JSON.parse(r.body) as {
       ok?: boolean;
       message?: string;

@@ -1,22 +1,7 @@
 /** `anycastd status`: what the running daemon announces, why, and the health behind it. */
 import { ExitCode } from '../exit-codes.js';
 import { defineCommand } from './command.js';
-
-export const API_DEFAULT = 'unix:///run/anycastd/api.sock';
-
-export const apiOptions = {
-  api: {
-    type: 'string',
-    valueName: 'ADDRESS',
-    default: API_DEFAULT,
-    description: "the daemon's API (its api.listen)",
-  },
-  'token-file': {
-    type: 'string',
-    valueName: 'FILE',
-    description: 'file with the token the daemon requires for changes (api.token_file)',
-  },
-} as const;
+import { apiOptions } from './api-options.js';
 
 export const statusCommand = defineCommand({
   name: 'status',
