@@ -28,7 +28,8 @@ import type { IpvsOp } from './ops.js';
 export const MAX_TIMEOUT = 86400 * 31;
 /** Default persistence timeout when `persistent` is set without one (ipvsadm's). */
 export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
-export const MAX_WEIGHT = 65535;
+/** The kernel keeps a weight in an int and refuses only negatives; ipvsadm takes 0..INT_MAX. */
+export const MAX_WEIGHT = 2147483647;
 export const MAX_THRESHOLD = 2147483647;
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];

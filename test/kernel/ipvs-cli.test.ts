@@ -11,6 +11,7 @@ const RULES = `# web tier
 -a -t 192.0.2.10:80 -r 10.0.0.2 -g -w 2
 
 -a -t 192.0.2.10:80 -r 10.0.0.3:80 -g -w 0
+-a -t 192.0.2.10:80 -r 3405803877:80 -g -w 70000
 -A -u 192.0.2.10:53 -s rr -o
 -a -u 192.0.2.10:53 -r 10.0.0.4:5353 -m
 -A -t [2001:db8::10]:443 -s wlc -p 600 -M 64
@@ -20,6 +21,7 @@ const RULES = `# web tier
 `;
 
 const SAVED = `-A -t 192.0.2.10:80 -s mh -b mh-port
+-a -t 192.0.2.10:80 -r 203.0.113.101:80 -g -w 70000
 -a -t 192.0.2.10:80 -r 10.0.0.1:80 -g -w 1
 -a -t 192.0.2.10:80 -r 10.0.0.2:80 -g -w 2
 -a -t 192.0.2.10:80 -r 10.0.0.3:80 -g -w 0
@@ -40,7 +42,7 @@ describe('anycastd ipvs commands against the kernel', () => {
   it('restore applies rules from stdin; save and list print what ipvsadm prints', async () => {
     const { ipvsadm } = t();
     const restored = await runStdin(RULES, 'ipvs', 'restore');
-    expect(restored.stderr).toMatch(/^restore: 10 of 10 operations applied in \d+\.\d\d s\n$/);
+    expect(restored.stderr).toMatch(/^restore: 11 of 11 operations applied in \d+\.\d\d s\n$/);
     expect(restored.code).toBe(0);
     expect(await ipvsadm('-S', '-n')).toBe(SAVED);
     expect((await run('ipvs', 'save', '-n')).stdout).toBe(SAVED);
@@ -76,8 +78,9 @@ describe('anycastd ipvs commands against the kernel', () => {
   it('refuses the whole input when a line is wrong, naming each line', async () => {
     const { ipvsadm } = t();
     const bad = `-A -t 192.0.2.10:80 -s rr
--a -t 192.0.2.10:80 -r 10.0.0.1 -w 70000
+-a -t 192.0.2.10:80 -r 10.0.0.1 -w 2147483648
 -A -t 192.0.2.11:80 -s fastest
+-a -t 192.0.2.10:80 -r 3405803877
 -A -t 10.0.0.300:80
 -a -t 192.0.2.10:80 -r 10.0.0.2 -m --tun-type gue
 -Q
@@ -86,12 +89,13 @@ describe('anycastd ipvs commands against the kernel', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(
       [
-        'stdin:2: -w weight: 70000 is not in 0..65535',
+        'stdin:2: -w weight: 2147483648 is not in 0..2147483647',
         'stdin:3: service.scheduler: "fastest" is not one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos',
-        'stdin:4: -t: "10.0.0.300:80" is not an address (or a host name that resolves)',
-        'stdin:5: tunnel options need -i (tunnelling)',
-        'stdin:6: unknown option -Q',
-        'anycastd: 5 lines refused; nothing was applied',
+        'stdin:4: -r: "3405803877" is not an address (a number alone is not one)',
+        'stdin:5: -t: "10.0.0.300:80" is not an address (or a host name that resolves)',
+        'stdin:6: tunnel options need -i (tunnelling)',
+        'stdin:7: unknown option -Q',
+        'anycastd: 6 lines refused; nothing was applied',
         '',
       ].join('\n'),
     );
@@ -123,7 +127,7 @@ describe('anycastd ipvs commands against the kernel', () => {
     const { ipvsadm } = t();
     const r = await runStdin(RULES, 'ipvs', 'restore', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('restore: 10 operations checked, none applied (dry run)\n');
+    expect(r.stderr).toBe('restore: 11 operations checked, none applied (dry run)\n');
     expect(await ipvsadm('-S', '-n')).toBe('');
   });
 

@@ -323,7 +323,7 @@ describe('IPVS client against the kernel', () => {
       {
         type: 'add-destination',
         service: tcp('192.0.2.10', 80),
-        destination: destination({ address: '10.0.0.2', port: 80, weight: 65536 }),
+        destination: destination({ address: '10.0.0.2', port: 80, weight: 2147483648 }),
       },
       {
         type: 'add-destination',
@@ -342,7 +342,7 @@ describe('IPVS client against the kernel', () => {
       'ops[1].service.scheduler: "fastest" is not one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos',
       'ops[2].service.address: "10.0.0.300" is not an IP address',
       'ops[3].service.port: 70000 is not an integer in 0..65535',
-      'ops[4].destination.weight: 65536 is not an integer in 0..65535',
+      'ops[4].destination.weight: 2147483648 is not an integer in 0..2147483647',
       'ops[5].destination.lowerThreshold: 10 is above upperThreshold 5 (the kernel refuses it)',
     ]);
     // Nothing of the batch reached the kernel, not even its valid first operation.

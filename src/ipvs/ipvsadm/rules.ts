@@ -19,7 +19,7 @@ import {
   type TunnelType,
 } from '../model.js';
 import type { IpvsOp } from '../ops.js';
-import { checkOp, DEFAULT_PERSISTENCE_TIMEOUT, MAX_TIMEOUT } from '../validate.js';
+import { checkOp, DEFAULT_PERSISTENCE_TIMEOUT, MAX_TIMEOUT, MAX_WEIGHT } from '../validate.js';
 import {
   EndpointError,
   type KnownHosts,
@@ -451,7 +451,7 @@ function parseLine(
     address: ep.address,
     port,
     forward,
-    weight: has('weight') ? integer(get('weight'), 0, 65535, '-w weight') : 1,
+    weight: has('weight') ? integer(get('weight'), 0, MAX_WEIGHT, '-w weight') : 1,
     upperThreshold: has('u-threshold')
       ? integer(get('u-threshold'), 0, 2147483647, '-x u-threshold')
       : 0,

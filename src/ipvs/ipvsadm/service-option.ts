@@ -83,6 +83,10 @@ export function parseEndpoint(
       portText = host.slice(firstColon + 1);
       host = host.slice(0, firstColon);
     }
+    // ipvsadm takes a bare run of digits for a port, not an address: `-r 10`
+    // and `-r 3405803877` are refused while `-r 3405803877:80` resolves.
+    if (portText === undefined && /^\d+$/.test(host))
+      throw new EndpointError(`${what}: "${text}" is not an address (a number alone is not one)`);
     const v4 = parseIPv4(host);
     let resolved: string | undefined;
     if (v4) resolved = host;

@@ -74,8 +74,8 @@ describe('IPVS input checks', () => {
 
   it.each<[Partial<DestinationConfig>, string]>([
     [{ address: 'ten' }, 'destination.address: "ten" is not an IP address'],
-    [{ weight: 65536 }, 'destination.weight: 65536 is not an integer in 0..65535'],
-    [{ weight: -1 }, 'destination.weight: -1 is not an integer in 0..65535'],
+    [{ weight: 2147483648 }, 'destination.weight: 2147483648 is not an integer in 0..2147483647'],
+    [{ weight: -1 }, 'destination.weight: -1 is not an integer in 0..2147483647'],
     [
       { upperThreshold: 2 ** 31 },
       'destination.upperThreshold: 2147483648 is not an integer in 0..2147483647',
