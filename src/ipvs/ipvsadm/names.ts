@@ -1,12 +1,13 @@
 /**
  * Names for addresses and ports, resolved as ipvsadm resolves them without
  * -n: ports through the services database (first entry for the port and
- * protocol, like getservbyport), hosts through the system resolver (NSS:
- * /etc/hosts, then DNS, like gethostbyaddr). Lookups run before formatting,
- * in parallel, each with a deadline; what finds no name prints numerically.
+ * protocol, like getservbyport), hosts as gethostbyaddr finds them through
+ * NSS's `files` and `dns` sources in nsswitch.conf's order (/etc/hosts, then
+ * PTR queries). Lookups run before formatting, in parallel, under one
+ * deadline; what finds no name prints numerically.
  */
 import { readFile } from 'node:fs/promises';
-import { parseAddress } from '../../model/address.js';
+import { canonicalAddress, parseAddress } from '../../model/address.js';
 import type { Family, Protocol } from '../model.js';
 
 export interface Names {
@@ -58,22 +59,97 @@ export async function loadServicesFile(
   }
 }
 
+/** Where gethostbyaddr looks, in order: the sources of nsswitch.conf's `hosts:` line we know. */
+export type HostSource = 'files' | 'dns';
+
+/**
+ * The `hosts:` line of nsswitch.conf as the sources to ask, in order; without
+ * one, `files dns` as Debian ships it. Sources other than files and dns
+ * (mdns, myhostname, ...) are not asked.
+ */
+export function parseNsswitchHosts(text: string | undefined): HostSource[] {
+  const line = text
+    ?.split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .find((l) => /^hosts\s*:/.test(l));
+  if (line === undefined) return ['files', 'dns'];
+  const sources = line
+    .replace(/^hosts\s*:/, '')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .split(/\s+/)
+    .filter((w): w is HostSource => w === 'files' || w === 'dns');
+  return [...new Set(sources)];
+}
+
+/**
+ * hosts(5) as gethostbyaddr's files backend reads it: an address's name is the
+ * first name of the first line that holds the address.
+ */
+export function parseHostsFile(text: string): Map<string, string> {
+  const byAddress = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const [address, name] = raw.replace(/#.*/, '').trim().split(/\s+/);
+    const parsed = address ? canonicalAddress(address) : undefined;
+    if (!parsed || !name) continue;
+    const key = `${parsed.family}|${parsed.address}`;
+    if (!byAddress.has(key)) byAddress.set(key, name);
+  }
+  return byAddress;
+}
+
+/** Reverse DNS: the first PTR name of an address, or undefined. */
+export type PtrLookup = (address: string) => Promise<string | undefined>;
+
+/**
+ * Reverse DNS through c-ares (Node's dns.Resolver) rather than getnameinfo:
+ * getnameinfo runs on libuv's four pool threads, so thousands of addresses
+ * queued there for many seconds, and lookups abandoned at the deadline kept
+ * the finished command alive. c-ares queries run side by side on the event
+ * loop and `cancel()` ends every one still open.
+ */
+async function dnsPtr(timeoutMs: number): Promise<{ ptr: PtrLookup; close: () => void }> {
+  const { Resolver } = await import('node:dns/promises');
+  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+  return {
+    ptr: (address) =>
+      resolver.reverse(address).then(
+        (names) => names[0],
+        () => undefined,
+      ),
+    close: () => resolver.cancel(),
+  };
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Resolves the host names of `addresses` (as `family|address` pairs) and
- * returns a Names backed by the results and the services file.
+ * returns a Names backed by the results and the services file. Every lookup
+ * ends by `timeoutMs`: what has no answer by then prints numerically.
  */
 export async function resolveNames(
   addresses: Iterable<readonly [Family, string]>,
   timeoutMs = 5000,
+  files: { hosts?: string; nsswitch?: string } = {},
 ): Promise<Names> {
-  const services = await loadServicesFile();
-  const hosts = new Map<string, string | undefined>();
-  const unique = new Map<string, string>();
-  for (const [family, address] of addresses) unique.set(`${family}|${address}`, address);
-  await Promise.all(
-    [...unique].map(async ([id, address]) => {
-      hosts.set(id, await reverse(address, timeoutMs));
-    }),
+  const [services, hostsText, nsswitchText] = await Promise.all([
+    loadServicesFile(),
+    readOptional(files.hosts ?? '/etc/hosts'),
+    readOptional(files.nsswitch ?? '/etc/nsswitch.conf'),
+  ]);
+  const unique = new Set<string>();
+  for (const [family, address] of addresses) unique.add(`${family}|${address}`);
+  const hosts = await lookUpHosts(
+    [...unique],
+    parseNsswitchHosts(nsswitchText),
+    parseHostsFile(hostsText ?? ''),
+    timeoutMs,
   );
   return {
     host: (family, address) => hosts.get(`${family}|${address}`),
@@ -82,22 +158,45 @@ export async function resolveNames(
   };
 }
 
-async function reverse(address: string, timeoutMs: number): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
-  });
-  try {
-    const found = await Promise.race([
-      (await import('node:dns')).promises.lookupService(address, 0).then(
-        (r) => r.hostname,
-        () => undefined,
-      ),
-      timeout,
-    ]);
-    // getnameinfo answers with the numeric form when there is no name.
-    return found && !parseAddress(found) ? found : undefined;
-  } finally {
-    clearTimeout(timer);
+/** Each `family|address` id asked of the sources in order; the first name found wins. */
+export async function lookUpHosts(
+  ids: readonly string[],
+  sources: readonly HostSource[],
+  hostsFile: ReadonlyMap<string, string>,
+  timeoutMs: number,
+  ptr?: PtrLookup,
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  let pending = [...ids];
+  for (const source of sources) {
+    if (pending.length === 0) break;
+    if (source === 'files') {
+      for (const id of pending) {
+        const name = hostsFile.get(id);
+        if (name !== undefined) found.set(id, name);
+      }
+    } else {
+      const dns = ptr ? { ptr, close: () => {} } : await dnsPtr(timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      try {
+        await Promise.race([
+          deadline,
+          Promise.all(
+            pending.map(async (id) => {
+              const name = await dns.ptr(id.slice(id.indexOf('|') + 1));
+              if (name && !parseAddress(name)) found.set(id, name);
+            }),
+          ),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        dns.close();
+      }
+    }
+    pending = pending.filter((id) => !found.has(id));
   }
+  return found;
 }
