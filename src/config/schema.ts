@@ -159,7 +159,8 @@ const realSchema = z
   .object({
     address,
     port: port.optional(),
-    weight: z.number().int().min(0).max(65535).default(1),
+    // IPVS keeps a weight in an int; ipvsadm and keepalived configurations use the whole range.
+    weight: z.number().int().min(0).max(2147483647).default(1),
     upper_threshold: z.number().int().min(0).max(2147483647).default(0),
     lower_threshold: z.number().int().min(0).max(2147483647).default(0),
     check: z.unknown().optional(),
