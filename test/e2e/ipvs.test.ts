@@ -57,11 +57,11 @@ describe('anycastd ipvs, the installed program', () => {
   it('exits 3 and applies nothing when a rule is wrong', async () => {
     const ns = await lab().namespace('bad');
     const r = await ns.run(bin, ['ipvs', 'restore'], {
-      input: '-A -t 192.0.2.10:80 -s rr\n-a -t 192.0.2.10:80 -r 10.0.0.1 -w 70000\n',
+      input: '-A -t 192.0.2.10:80 -s rr\n-a -t 192.0.2.10:80 -r 10.0.0.1 -w 2147483648\n',
       allowFailure: true,
     });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('stdin:2: -w weight: 70000 is not in 0..65535');
+    expect(r.stderr).toContain('stdin:2: -w weight: 2147483648 is not in 0..2147483647');
     expect((await ns.run('ipvsadm', ['-S', '-n'])).stdout).toBe('');
   });
 });
