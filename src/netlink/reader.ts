@@ -85,6 +85,15 @@ export class Attrs {
     );
   }
 
+  /** The top-level attributes of a message whose fixed header is `fixed` bytes (rtnetlink). */
+  static afterFixed(buf: Buffer, header: MessageHeader, fixed: number, max: number): Attrs {
+    return new Attrs(max).reset(
+      buf,
+      header.offset + NLMSG_HDRLEN + ((fixed + 3) & ~3),
+      header.offset + header.length,
+    );
+  }
+
   /** Attributes nested inside `type` (into `into` when given), or undefined when it is absent. */
   nested(type: number, max: number, into?: Attrs): Attrs | undefined {
     const off = this.offset(type);

@@ -43,6 +43,8 @@ export class NetlinkError extends Error {
 }
 
 export interface GenlSocketOptions {
+  /** Netlink protocol: generic netlink (default) or NETLINK_ROUTE for rtnetlink. */
+  protocol?: number | undefined;
   /** Network namespace name or path to open the socket in. */
   netns?: string | undefined;
   /** Deadline of an operation without any reply, in ms (default 10 000). */
@@ -124,7 +126,7 @@ export class GenlSocket {
   constructor(options: GenlSocketOptions = {}) {
     const wanted = options.receiveBufferBytes ?? 4 * 1024 * 1024;
     const open = () =>
-      new RawNetlinkSocket(NETLINK_GENERIC, {
+      new RawNetlinkSocket(options.protocol ?? NETLINK_GENERIC, {
         recvBufferSize: wanted,
         sendBufferSize: 1024 * 1024,
         messagePeeking: false,
@@ -132,7 +134,9 @@ export class GenlSocket {
       });
     this.raw = options.netns ? inNetns(options.netns, open) : open();
     this.sync =
-      (options.synchronousSingles ?? true) ? SyncGenlSocket.open(options.netns) : undefined;
+      (options.synchronousSingles ?? true)
+        ? SyncGenlSocket.open(options.netns, options.protocol ?? NETLINK_GENERIC)
+        : undefined;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     const sendBuffer = this.raw.getSendBufferSize();
     // netlink_sendmsg refuses a message longer than the send buffer minus 32.

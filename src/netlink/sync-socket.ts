@@ -83,10 +83,10 @@ export class SyncGenlSocket {
    * cannot be had (libc out of reach, the namespace gone): the caller then
    * sends everything through its asynchronous socket.
    */
-  static open(netns?: string): SyncGenlSocket | undefined {
+  static open(netns?: string, protocol = NETLINK_GENERIC): SyncGenlSocket | undefined {
     const c = libc();
     if (!c) return undefined;
-    const create = () => c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+    const create = () => c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     let fd: number;
     try {
       fd = netns ? inNetns(netns, create) : create();

@@ -79,6 +79,40 @@ export class MessageWriter {
     return start;
   }
 
+  /**
+   * Starts a message whose fixed header is `size` bytes (zeroed) of another
+   * family's struct instead of genlmsghdr (rtnetlink's ifinfomsg, ifaddrmsg).
+   * The struct begins at the returned start + NLMSG_HDRLEN; fill it with put*.
+   */
+  beginFixed(type: number, flags: number, size: number): number {
+    const padded = align4(size);
+    this.reserve(NLMSG_HDRLEN + padded);
+    const start = this.pos;
+    const b = this.buf;
+    le32(b, 0, start);
+    le16(b, type, start + 4);
+    le16(b, flags, start + 6);
+    le32(b, 0, start + 8);
+    le32(b, 0, start + 12);
+    for (let i = 0; i < padded; i++) b[start + NLMSG_HDRLEN + i] = 0;
+    this.pos += NLMSG_HDRLEN + padded;
+    this.starts.push(start);
+    return start;
+  }
+
+  /** Stores into bytes already written (a fixed header). */
+  putU8(at: number, value: number): void {
+    this.buf[at] = value & 0xff;
+  }
+
+  putU16(at: number, value: number): void {
+    le16(this.buf, value, at);
+  }
+
+  putU32(at: number, value: number): void {
+    le32(this.buf, value >>> 0, at);
+  }
+
   /** Closes the message begun at `start` by writing its length. */
   end(start: number): void {
     le32(this.buf, this.pos - start, start);
