@@ -76,6 +76,10 @@ export class BgpPublisher {
    * warming up must not withdraw what routers are forwarding on).
    */
   private desired: Map<string, Announcement> | undefined;
+  /** Prefixes changed by updateRoutes since GoBGP last matched them. */
+  private readonly pending = new Set<string>();
+  /** Bumped whenever the whole wish must be compared with GoBGP's table (not only `pending`). */
+  private fullWanted = 1;
   private peersReady = false;
   private held = new Map<string, HeldRoute>();
   private readonly peerState = new Map<string, PeerStatus>();
@@ -113,8 +117,30 @@ export class BgpPublisher {
    * every bad value, without changing anything when one spec is bad.
    */
   setAnnouncements(specs: readonly AnnouncementSpec[]): void {
-    this.desired = parseAnnouncements(specs);
+    this.setRoutes(parseAnnouncements(specs));
+  }
+
+  /** Replaces the whole set of wanted routes with routes already in canonical form. */
+  setRoutes(routes: ReadonlyMap<string, Announcement>): void {
+    this.desired = new Map(routes);
+    this.fullWanted++;
     this.kick();
+  }
+
+  /**
+   * Changes the wanted route of some prefixes (undefined: withdraw it),
+   * leaving every other one as it is: the work is proportional to the change.
+   * Before the first whole set there is nothing to change, and it throws.
+   */
+  updateRoutes(changes: ReadonlyMap<string, Announcement | undefined>): void {
+    const desired = this.desired;
+    if (!desired) throw new Error('updateRoutes before the first whole set of routes');
+    for (const [prefix, route] of changes) {
+      if (route) desired.set(prefix, route);
+      else desired.delete(prefix);
+      this.pending.add(prefix);
+    }
+    if (changes.size > 0) this.kick();
   }
 
   /** Resolves when GoBGP matches the current wish (or rejects after `timeoutMs`). */
@@ -177,6 +203,7 @@ export class BgpPublisher {
         if (opts.drain && this.desired && this.desired.size > 0)
           await this.drain(opts.drain, timeoutMs);
         this.desired = new Map();
+        this.fullWanted++;
         // Leaving: no neighbour is added now that was not there already.
         this.peersReady = true;
         this.kick();
@@ -213,6 +240,7 @@ export class BgpPublisher {
       });
     }
     this.desired = drained;
+    this.fullWanted++;
     this.kick();
     await this.synced(timeoutMs);
     this.log.info(
@@ -244,7 +272,8 @@ export class BgpPublisher {
       !this.dirty &&
       this.desired !== undefined &&
       this.peersReady &&
-      planRoutes(this.desired, this.held).length === 0
+      this.fullWanted === 0 &&
+      this.pending.size === 0
     );
   }
 
@@ -320,6 +349,7 @@ export class BgpPublisher {
       ]);
     }
     this.held = await this.readRib();
+    this.fullWanted++;
     const adopted = this.held.size;
     this.state = 'up';
     this.dirty = false;
@@ -367,8 +397,18 @@ export class BgpPublisher {
 
   private async sync(): Promise<void> {
     if (!this.desired) return;
-    const ops = planRoutes(this.desired, this.held);
-    if (ops.length === 0) return;
+    const full = this.fullWanted;
+    const changed = [...this.pending];
+    const ops = full > 0 ? planRoutes(this.desired, this.held) : this.planChanged(changed);
+    const done = () => {
+      // Changes that came in while this sync ran stay pending for the next one.
+      if (this.fullWanted === full) this.fullWanted = 0;
+      for (const p of changed) this.pending.delete(p);
+    };
+    if (ops.length === 0) {
+      done();
+      return;
+    }
     const started = performance.now();
     const client = this.options.client;
     if (ops.length <= UNARY_MAX) {
@@ -387,9 +427,23 @@ export class BgpPublisher {
       );
     }
     const counts = applyToHeld(this.held, ops);
+    done();
     const ms = Math.round(performance.now() - started);
     this.lastSync = { at: new Date().toISOString(), ms, ...counts };
     this.log.info({ event: 'routes_synced', ...counts, ms }, 'routes updated in GoBGP');
+  }
+
+  /** The plan for some prefixes only: their wanted routes against what GoBGP holds for them. */
+  private planChanged(prefixes: readonly string[]): RouteOp[] {
+    const desired = new Map<string, Announcement>();
+    const held = new Map<string, HeldRoute>();
+    for (const p of prefixes) {
+      const want = this.desired?.get(p);
+      const have = this.held.get(p);
+      if (want) desired.set(p, want);
+      if (have) held.set(p, have);
+    }
+    return planRoutes(desired, held);
   }
 
   private async syncPeers(): Promise<void> {
@@ -486,6 +540,7 @@ export class BgpPublisher {
           'GoBGP table differs from what anycastd wrote; repairing',
         );
         this.held = actual;
+        this.fullWanted++;
         this.kick();
       }
     } catch (err) {

@@ -11,7 +11,7 @@
  * restart helpers keep forwarding until the next anycastd re-announces.
  */
 import type { Logger } from '../log.js';
-import type { AnnouncementSpec } from './announcement.js';
+import type { Announcement, AnnouncementSpec } from './announcement.js';
 import { GobgpClient } from './client.js';
 import { FleetWatch } from './fleet-watch.js';
 import { type FleetView, NO_FLEET } from './fleet-view.js';
@@ -112,6 +112,16 @@ export class Bgp {
   /** See BgpPublisher.setAnnouncements: validated whole before anything is sent. */
   setAnnouncements(specs: readonly AnnouncementSpec[]): void {
     this.publisher.setAnnouncements(specs);
+  }
+
+  /** See BgpPublisher.setRoutes. */
+  setRoutes(routes: ReadonlyMap<string, Announcement>): void {
+    this.publisher.setRoutes(routes);
+  }
+
+  /** See BgpPublisher.updateRoutes. */
+  updateRoutes(changes: ReadonlyMap<string, Announcement | undefined>): void {
+    this.publisher.updateRoutes(changes);
   }
 
   synced(timeoutMs?: number): Promise<void> {
