@@ -50,6 +50,7 @@ sidecar stops; the IPVS table is left as it is.`,
       drainTarget,
       vipAddresses,
       { procSysctls },
+      { RtnlClient },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -62,6 +63,7 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../daemon/drain-target.js'),
       import('../daemon/vip-addresses.js'),
       import('../daemon/sysctl-port.js'),
+      import('../netlink/rtnl.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     const warn = (warnings: readonly LocatedIssue[]) => {
@@ -89,7 +91,7 @@ sidecar stops; the IPVS table is left as it is.`,
       config,
       log: log.child({ component: 'daemon' }),
       openIpvs: () => IpvsClient.open(),
-      addresses: vipAddresses.iproute2,
+      addresses: new vipAddresses.RtnlAddresses(async () => RtnlClient.open()),
       sysctls: procSysctls,
       routes: bgp,
       health: (onEvent) =>

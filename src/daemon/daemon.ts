@@ -1,48 +1,62 @@
 /**
  * The director daemon's single writer. Health changes, reloads, drains,
- * timers and the periodic resync only mark it dirty; one loop then reads the
- * kernel back, plans, and applies, in the order the invariants ask for:
- * withdrawn routes first, then the IPVS table, then new announcements (a VIP
- * is only announced once its service and healthy destinations exist).
+ * timers and reads of the kernel only mark work; one loop then does it, in
+ * the order the invariants ask for: routes withdrawn first, then the IPVS
+ * table, then new announcements (a VIP is announced only once its services
+ * and healthy destinations exist and its address is local).
+ *
+ * Its cost per event follows the event: a health change re-plans only its
+ * virtual service and gate, against a view of the kernel kept current from
+ * each operation's outcome (kernel-view.ts). The kernel is read back in full
+ * only at start, after a reload or a failure and on the periodic resync, by
+ * a reader on sockets of its own (kernel-reader.ts), in slices that the loop
+ * merges between its other work: no read ever holds up a drain or a
+ * withdrawal. IPVS is programmed as soon as it can be, while the BGP side is
+ * still starting.
  *
  * Start-up adopts what it finds: the kernel keeps its weights until checks
  * have verdicts, and no routes are set until warm-up ends (every check has a
  * verdict, or the warm-up limit passed), so a restart changes nothing that
  * was right.
  */
-import type { AnnouncementSpec } from '../bgp/announcement.js';
+import type { Announcement } from '../bgp/announcement.js';
 import type { DrainOptions } from '../bgp/publisher.js';
 import type { FleetView } from '../bgp/fleet-view.js';
 import type { BgpStatus } from '../bgp/speaker.js';
-import type { Config, Role, VirtualService } from '../config/model.js';
+import type { Config, VirtualService } from '../config/model.js';
 import type { HealthEvent } from '../health/engine.js';
 import type { CheckSpec } from '../health/spec.js';
-import type { ServiceKey, ServiceWithDestinations } from '../ipvs/model.js';
-import { serviceKeyString } from '../ipvs/model.js';
 import type { OpResult } from '../ipvs/client.js';
-import type { IpvsOp } from '../ipvs/ops.js';
-import { describeOp } from '../ipvs/ops.js';
+import { type ServiceKey, serviceKeyString } from '../ipvs/model.js';
+import { type IpvsOp, describeOp } from '../ipvs/ops.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_GATE, type GateParams, type GateState, stepGate } from './announce-gate.js';
+import { ConfigIndex, changedServices } from './config-index.js';
+import type { DaemonStatus, RealStatus } from './daemon-status.js';
 import { desiredIpvs } from './desired-ipvs.js';
-import { desiredRoutes, gateInputs, vipGroups } from './desired-routes.js';
+import { gateInputs } from './desired-routes.js';
 import { type Drains, NO_DRAINS, type RealHealth, realDrained, realKey } from './health-view.js';
+import { type IpvsReadPort, KernelReader, type ReadPart } from './kernel-reader.js';
+import { KernelSettings, type TimeoutsPort } from './kernel-settings.js';
+import { KernelView } from './kernel-view.js';
 import { planIpvs } from './plan-ipvs.js';
-import { type AddressPort, planAddresses } from './vip-addresses.js';
-import { KernelSettings, type KernelSettingsStatus, type TimeoutsPort } from './kernel-settings.js';
 import type { SysctlPort } from './sysctl-port.js';
+import { type AddressPort, planAddresses } from './vip-addresses.js';
+
+export type { DaemonStatus, RealStatus, VipStatus } from './daemon-status.js';
 
 /** The kernel side, as the daemon uses it (IpvsClient in production). */
-export interface IpvsPort extends Partial<TimeoutsPort> {
-  dump(): Promise<ServiceWithDestinations[]>;
+export interface IpvsPort extends IpvsReadPort, Partial<TimeoutsPort> {
   apply(ops: readonly IpvsOp[]): Promise<OpResult[]>;
-  close(): void;
 }
 
 /** The routing side (the BGP module in production). */
 export interface RoutesPort {
   start(): Promise<void>;
-  setAnnouncements(specs: readonly AnnouncementSpec[]): void;
+  /** The whole set of routes to announce (the first set after warm-up). */
+  setRoutes(routes: ReadonlyMap<string, Announcement>): void;
+  /** Changes to some prefixes; undefined withdraws one. */
+  updateRoutes(changes: ReadonlyMap<string, Announcement | undefined>): void;
   synced(timeoutMs?: number): Promise<void>;
   status(): BgpStatus;
   stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void>;
@@ -60,6 +74,7 @@ export interface HealthPort {
 export interface DaemonOptions {
   config: Config;
   log: Logger;
+  /** Opens a connection to IPVS; called for the writer and for the reader, each its own. */
   openIpvs: () => Promise<IpvsPort>;
   routes: RoutesPort;
   /** Builds the health engine, wired to the daemon's event handler. */
@@ -72,75 +87,75 @@ export interface DaemonOptions {
   addresses?: AddressPort | undefined;
   /** Holds the net.ipv4.vs.* settings; none: they are left alone. */
   sysctls?: SysctlPort | undefined;
+  /** Services per slice of a full read; 256. */
+  readSlice?: number | undefined;
+  /** A virtual service an operation failed on is planned again after this long; 1 s. */
+  failedRetryMs?: number | undefined;
   /** Told after every pass (metrics). */
   onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
 }
 
-export interface VipStatus {
-  vip: string;
-  route: GateState['route'] | 'warming-up';
-  reason: string;
-  since: string | undefined;
-  services: string[];
-  /** backup: announced with bgp.backup's attributes (routers prefer the primaries). */
-  role: Role;
-}
-
-export interface RealStatus {
-  service: string;
-  address: string;
-  port: number;
-  state: RealHealth['state'];
-  reason: string | undefined;
-  since: string | undefined;
-  drained: boolean;
-}
-
-export interface DaemonStatus {
-  director: string;
-  warmingUp: boolean;
-  ipvs: { ok: boolean; error: string | undefined };
-  lastReconcile:
-    { at: string; ms: number; ops: number; failed: number; reasons: readonly string[] } | undefined;
-  vips: VipStatus[];
-  reals: RealStatus[];
-  bgp: BgpStatus;
-  drains: { director: boolean; vips: string[]; services: string[]; reals: string[] };
-  /** The fleet guard: sessions with other directors, and who of them announces what. */
-  fleet:
-    | {
-        peers: number;
-        established: number;
-        announcers: Record<string, { healthy: readonly string[]; degraded: readonly string[] }>;
-      }
-    | undefined;
-  /** The net.ipv4.vs.* settings held, the value last seen and why each is held. */
-  sysctls: KernelSettingsStatus['sysctls'];
-  timeouts: KernelSettingsStatus['timeouts'];
-}
+/** Virtual services re-planned per pass from reads and reloads; health changes always all. */
+const BULK_PER_PASS = 512;
+const FAILED_RETRY_MS = 1000;
+/** Reasons kept in a log line and in the status; the count says how many there were. */
+const REASONS_KEPT = 50;
 
 export class Daemon {
-  private config: Config;
-  private groups: Map<string, VirtualService[]>;
+  private index: ConfigIndex;
   private readonly health = new Map<string, RealHealth>();
+  /** Check ids that have had no verdict yet (warm-up ends when none is left). */
+  private readonly unknown = new Set<string>();
   private readonly gates = new Map<string, GateState>();
-  /** VIPs whose routes were last handed to GoBGP. */
-  private announced = new Set<string>();
+  /** The route each VIP was last given to the BGP side with; absent: not announced. */
+  private readonly handed = new Map<string, Announcement>();
+  private routesSet = false;
+  private drains: Drains = NO_DRAINS;
+  /** IPVS services a reload removed, owned until deleted. */
+  private readonly dropped = new Map<string, ServiceKey>();
+  /** Dropped services to delete (or look at again) in the next pass. */
+  private readonly droppedDue = new Set<string>();
+
+  private readonly view = new KernelView();
+  private readonly reader: KernelReader;
+  private writer: IpvsPort | undefined;
+  private ipvsError: string | undefined;
+  private readonly inbox: { part: ReadPart; merged: () => void }[] = [];
+  private lastRead: DaemonStatus['lastRead'];
+  private reading = false;
+
+  // Work to do, by virtual service name and by VIP.
+  private readonly urgent = new Set<string>();
+  private readonly bulk = new Set<string>();
+  private readonly dirtyVips = new Set<string>();
+  private allVips = true;
+  private settingsDue = true;
+  private addressesDue = false;
+  /** A hold-down, drain, settle or the warm-up limit has come. */
+  private timersDue = false;
+
+  /** VIP addresses known to be on the VIP interface (read, or added since); undefined until read. */
+  private local: Set<string> | undefined;
   /** VIP addresses this daemon put on the VIP interface, in this or an earlier configuration. */
   private readonly ownedAddresses = new Set<string>();
-  private drains: Drains = NO_DRAINS;
-  private previouslyOwned: ServiceKey[] = [];
-  private ipvs: IpvsPort | undefined;
-  private ipvsError: string | undefined;
+  private addressError: string | undefined;
+
   private engine: HealthPort | undefined;
-  private dirty = true;
-  private fullResync = true;
-  private stopped = false;
-  private wake: (() => void) | undefined;
   private readonly kernelSettings: KernelSettings;
+  private stopped = false;
+  private passing = false;
+  private passes = 0;
+  private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
+  /** VIPs whose gate needs a look at a later time (hold-down, drain, settle). */
+  private readonly wakeAt = new Map<string, number>();
+  /**
+   * Virtual services an operation failed on, and when they may be planned
+   * again: a kernel that keeps refusing must not turn the loop into a spin.
+   */
+  private readonly retryAt = new Map<string, number>();
   private startedAt = 0;
   private warm = false;
   private last: DaemonStatus['lastReconcile'];
@@ -149,73 +164,134 @@ export class Daemon {
   private readonly log: Logger;
 
   constructor(private readonly options: DaemonOptions) {
-    this.config = options.config;
-    this.groups = vipGroups(this.config.services);
+    this.index = new ConfigIndex(options.config);
     this.now = options.now ?? Date.now;
     this.log = options.log;
     this.kernelSettings = new KernelSettings(options.log, options.sysctls);
     this.gateParams = {
       ...DEFAULT_GATE,
-      drainTimeMs: this.config.bgp.drainTimeMs,
-      ...(this.config.bgp.fleet && { settleMs: this.config.bgp.fleet.settleMs }),
+      drainTimeMs: options.config.bgp.drainTimeMs,
+      ...(options.config.bgp.fleet && { settleMs: options.config.bgp.fleet.settleMs }),
       ...options.gate,
     };
-    options.routes.onFleetChange?.(() => this.kick());
+    for (const id of this.index.byReal.keys()) this.unknown.add(id);
+    this.reader = new KernelReader({
+      open: () => this.options.openIpvs(),
+      view: this.view,
+      owned: () => this.ownedIds(),
+      addresses: this.addressReader(),
+      deliver: (part) =>
+        new Promise<void>((merged) => {
+          this.inbox.push({ part, merged });
+          this.kick();
+        }),
+      sliceSize: options.readSlice,
+    });
+    options.routes.onFleetChange?.(() => {
+      this.allVips = true;
+      this.kick();
+    });
+  }
+
+  private get config(): Config {
+    return this.index.config;
   }
 
   /**
-   * Starts the checks, then the BGP side. If the BGP side cannot start, the
-   * checks are stopped again before the error is passed on: a daemon that
-   * failed to start holds nothing that keeps the process alive.
+   * Starts the checks and the loop, which reads and programs IPVS at once,
+   * then the BGP side. If the BGP side cannot start, everything is stopped
+   * again before the error is passed on: a daemon that failed to start holds
+   * nothing that keeps the process alive.
    */
   async start(): Promise<void> {
     this.startedAt = this.now();
     this.engine = this.options.health((e) => this.onHealth(e));
     this.engine.update(this.checks());
+    this.reading = true;
+    this.reader.full();
+    this.loop = this.run();
     const routesFrom = performance.now();
     try {
       await this.options.routes.start();
     } catch (err) {
       this.stopped = true;
+      this.kick();
+      await this.loop;
+      await this.reader.stop();
       await this.engine.stop();
+      this.writer?.close();
       throw err;
     }
     this.log.info(
       { event: 'routes_started', ms: Math.round(performance.now() - routesFrom) },
       'BGP side started',
     );
-    this.scheduleResync();
-    this.loop = this.run();
     this.log.info(
-      { event: 'daemon_started', services: this.config.services.length, vips: this.groups.size },
+      {
+        event: 'daemon_started',
+        services: this.config.services.length,
+        vips: this.index.groups.size,
+      },
       'anycastd running',
     );
   }
 
-  /** Applies a new configuration as a diff; unchanged checks and routes are not touched. */
+  /** Applies a new configuration as a diff; unchanged checks, services and routes are not touched. */
   reload(config: Config): void {
-    // Added to, not replaced: two reloads before the next pass must both be honoured.
-    this.previouslyOwned = [...this.previouslyOwned, ...droppedServiceKeys(this.config, config)];
-    if (JSON.stringify(config.bgp) !== JSON.stringify(this.config.bgp))
+    const before = this.index;
+    const next = new ConfigIndex(config);
+    if (JSON.stringify(config.bgp) !== JSON.stringify(before.config.bgp))
       this.log.warn(
         { event: 'bgp_settings_changed' },
         'BGP speaker or neighbour settings changed: they apply at the next start of anycastd',
       );
-    this.config = config;
-    this.groups = vipGroups(config.services);
-    for (const vip of [...this.gates.keys()]) if (!this.groups.has(vip)) this.gates.delete(vip);
-    const ids = new Set(config.services.flatMap((vs) => vs.reals.map((r) => realKey(vs, r))));
-    for (const id of [...this.health.keys()]) if (!ids.has(id)) this.health.delete(id);
+    for (const [id, { key }] of before.byService)
+      if (!next.byService.has(id)) {
+        this.dropped.set(id, key);
+        this.droppedDue.add(id);
+      }
+    for (const id of next.byService.keys()) {
+      this.dropped.delete(id);
+      this.droppedDue.delete(id);
+    }
+    const { changed, removed } = changedServices(before, next);
+    this.index = next;
+    for (const vip of [...this.gates.keys()]) if (!next.groups.has(vip)) this.gates.delete(vip);
+    for (const id of [...this.health.keys()]) if (!next.byReal.has(id)) this.health.delete(id);
+    for (const id of [...this.unknown]) if (!next.byReal.has(id)) this.unknown.delete(id);
+    for (const id of next.byReal.keys()) if (!this.health.has(id)) this.unknown.add(id);
+    for (const vs of changed) {
+      this.urgent.add(vs.name);
+      this.dirtyVips.add(vs.vip);
+    }
+    for (const vs of removed) this.dirtyVips.add(vs.vip);
+    // Services new to the view are read by name at once, ahead of the full read.
+    const unread = [...next.byService]
+      .filter(([id]) => this.view.state(id) === 'unknown')
+      .map(([, s]) => s.key);
+    this.reader.read(unread);
     this.engine?.update(this.checks());
+    this.settingsDue = true;
+    this.addressesDue = true;
+    this.requestRead();
     this.log.info(
-      { event: 'config_reloaded', services: config.services.length },
+      { event: 'config_reloaded', services: config.services.length, changed: changed.length },
       'configuration reloaded',
     );
-    this.kick(true);
+    this.kick();
   }
 
   setDrains(drains: Drains): void {
+    const old = this.drains;
     this.drains = drains;
+    if (old.director !== drains.director) this.allVips = true;
+    for (const vip of symmetricDifference(old.vips, drains.vips)) this.dirtyVips.add(vip);
+    for (const name of symmetricDifference(old.services, drains.services)) {
+      const vs = this.index.byName.get(name);
+      if (vs) this.markService(vs, this.urgent);
+    }
+    for (const address of symmetricDifference(old.reals, drains.reals))
+      for (const vs of this.index.byAddress.get(address) ?? []) this.markService(vs, this.urgent);
     this.kick();
   }
 
@@ -230,21 +306,24 @@ export class Daemon {
   /**
    * What applying `config` would change now, without changing anything: the
    * IPVS operations (each with its reason) and the route changes, judged
-   * with the current health, drains and hold-downs.
+   * with the current health, drains and hold-downs. Services the view has
+   * not read yet are read for it.
    */
   async plan(config: Config): Promise<{ ipvs: readonly string[]; routes: string[] }> {
-    this.ipvs ??= await this.options.openIpvs();
-    const actual = await this.ipvs.dump();
-    const dropped = [...this.previouslyOwned, ...droppedServiceKeys(this.config, config)];
+    const next = new ConfigIndex(config);
+    const actual = await this.actualFor([...next.byService.values()].map((s) => s.key));
+    const dropped = [...this.dropped.values()];
+    for (const [id, { key }] of this.index.byService)
+      if (!next.byService.has(id)) dropped.push(key);
+    const droppedActual = await this.actualFor(dropped);
     const ipvs = planIpvs(
       desiredIpvs(config.services, this.health, this.drains),
-      actual,
+      [...actual, ...droppedActual],
       dropped,
     ).reasons;
     const now = this.now();
-    const groups = vipGroups(config.services);
     const states = new Map<string, GateState>();
-    for (const [vip, group] of groups)
+    for (const [vip, group] of next.groups)
       states.set(
         vip,
         stepGate(
@@ -254,8 +333,12 @@ export class Daemon {
           this.gateParams,
         ),
       );
-    const before = new Map(desiredRoutes(this.groups, this.gates).map((r) => [r.prefix, r]));
-    const after = new Map(desiredRoutes(groups, states).map((r) => [r.prefix, r]));
+    const after = new Map<string, Announcement>();
+    for (const [vip, group] of next.groups) {
+      const r = routeOf(group, states.get(vip));
+      if (r) after.set(r.prefix, r);
+    }
+    const before = new Map([...this.handed.values()].map((r) => [r.prefix, r]));
     const routes: string[] = [];
     for (const [prefix, r] of after) {
       const was = before.get(prefix);
@@ -270,16 +353,17 @@ export class Daemon {
       if (!after.has(prefix)) {
         const vip = prefix.replace(/\/\d+$/, '');
         routes.push(
-          `withdraw ${prefix} (${groups.has(vip) ? (states.get(vip)?.reason ?? '') : 'no longer configured'})`,
+          `withdraw ${prefix} (${next.groups.has(vip) ? (states.get(vip)?.reason ?? '') : 'no longer configured'})`,
         );
       }
     return { ipvs, routes };
   }
 
-  /** Resolves once the loop has gone through a reconcile that started after this call. */
+  /** Resolves once the loop has passed since this call and has nothing left to do. */
   async settled(): Promise<void> {
-    const mark = this.last?.at;
-    while (!this.stopped && this.last?.at === mark) await new Promise((r) => setTimeout(r, 10));
+    const mark = this.passes;
+    while (!this.stopped && !(this.passes > mark && this.idle()))
+      await new Promise((r) => setTimeout(r, 5));
   }
 
   status(): DaemonStatus {
@@ -297,12 +381,14 @@ export class Daemon {
           drained: realDrained(this.drains, vs, r),
         });
       }
+    const error = this.ipvsError ?? this.addressError;
     return {
       director: this.config.director.name,
       warmingUp: !this.warm,
-      ipvs: { ok: this.ipvsError === undefined, error: this.ipvsError },
+      ipvs: { ok: error === undefined, error },
       lastReconcile: this.last,
-      vips: [...this.groups].map(([vip, group]) => {
+      lastRead: this.lastRead,
+      vips: [...this.index.groups].map(([vip, group]) => {
         const g = this.gates.get(vip);
         return {
           vip,
@@ -326,16 +412,6 @@ export class Daemon {
     };
   }
 
-  private fleetStatus(): DaemonStatus['fleet'] {
-    const view = this.options.routes.fleet?.();
-    if (!view || !this.config.bgp.fleet) return undefined;
-    return {
-      peers: this.config.bgp.fleet.peers.length,
-      established: view.established,
-      announcers: Object.fromEntries(view.announcers),
-    };
-  }
-
   /**
    * Stops. `withdraw`: routes carry the draining attributes for the drain
    * time, then are withdrawn; `restart`: routes stay (graceful restart keeps
@@ -345,17 +421,22 @@ export class Daemon {
     this.stopped = true;
     clearTimeout(this.resyncTimer);
     clearTimeout(this.wakeTimer);
-    this.wake?.();
+    this.kick();
     await this.loop;
+    for (const { merged } of this.inbox.splice(0)) merged();
+    await this.reader.stop();
     const drain: DrainOptions | undefined =
       this.config.bgp.drainTimeMs > 0
         ? { gracefulShutdownCommunity: true, durationMs: this.config.bgp.drainTimeMs }
         : undefined;
     await this.options.routes.stop(how, drain);
     await this.engine?.stop();
-    this.ipvs?.close();
+    this.writer?.close();
+    this.options.addresses?.close?.();
     this.log.info({ event: 'daemon_stopped', how }, 'anycastd stopped');
   }
+
+  // --- events -------------------------------------------------------------
 
   private checks(): [string, CheckSpec][] {
     return this.config.services.flatMap((vs) =>
@@ -371,77 +452,233 @@ export class Daemon {
       reason: e.reason,
       since: new Date(this.now()).toISOString(),
     });
+    if (e.to !== 'unknown') this.unknown.delete(e.id);
     if (prev?.state !== e.to)
       this.log.info(
         { event: 'real_state', real: e.id, from: e.from, to: e.to, reason: e.reason },
         `${e.id} ${e.to}`,
       );
+    const vs = this.index.byReal.get(e.id);
+    if (vs) this.markService(vs, this.urgent);
     this.kick();
   }
 
-  private kick(full = false): void {
-    this.dirty = true;
-    if (full) this.fullResync = true;
+  private markService(vs: VirtualService, set: Set<string>): void {
+    set.add(vs.name);
+    this.dirtyVips.add(vs.vip);
+  }
+
+  private kick(): void {
     const w = this.wake;
     this.wake = undefined;
     w?.();
   }
 
+  private requestRead(): void {
+    this.reading = true;
+    this.reader.full();
+  }
+
   private scheduleResync(): void {
+    clearTimeout(this.resyncTimer);
     this.resyncTimer = setTimeout(() => {
-      this.kick(true);
-      this.scheduleResync();
+      this.settingsDue = true;
+      this.requestRead();
+      this.kick();
     }, this.config.resyncIntervalMs);
     this.resyncTimer.unref();
   }
 
+  private idle(): boolean {
+    return (
+      !this.passing &&
+      this.inbox.length === 0 &&
+      this.urgent.size === 0 &&
+      this.bulk.size === 0 &&
+      this.droppedDue.size === 0 &&
+      this.dirtyVips.size === 0 &&
+      !this.allVips &&
+      !this.timersDue &&
+      !this.addressesDue &&
+      this.retryAt.size === 0 &&
+      this.reader.idle
+    );
+  }
+
+  private hasWork(): boolean {
+    return (
+      this.inbox.length > 0 ||
+      this.urgent.size > 0 ||
+      this.bulk.size > 0 ||
+      this.droppedDue.size > 0 ||
+      this.dirtyVips.size > 0 ||
+      this.allVips ||
+      this.timersDue ||
+      this.addressesDue ||
+      (this.settingsDue && this.writer !== undefined)
+    );
+  }
+
   private async run(): Promise<void> {
     while (!this.stopped) {
-      if (!this.dirty) {
+      if (!this.hasWork()) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      this.dirty = false;
-      const full = this.fullResync;
-      this.fullResync = false;
+      this.passing = true;
       try {
-        await this.reconcile(full);
+        await this.pass();
       } catch (err) {
         this.log.error(
           { event: 'reconcile_failed', error: String(err) },
           'reconcile failed; retrying',
         );
         await new Promise((r) => setTimeout(r, 1000));
-        this.dirty = true;
+      } finally {
+        this.passing = false;
+        this.passes++;
       }
     }
   }
 
-  private warmedUp(now: number): boolean {
-    if (this.warm) return true;
-    const unknown = this.checks().some(
-      ([id]) => (this.health.get(id)?.state ?? 'unknown') === 'unknown',
-    );
-    if (!unknown || now - this.startedAt >= (this.options.warmupMaxMs ?? 30_000)) {
-      this.warm = true;
-      this.log.info(
-        { event: 'warmup_done', ms: now - this.startedAt, complete: !unknown },
-        'warm-up over',
-      );
-    }
-    return this.warm;
-  }
+  // --- one pass -----------------------------------------------------------
 
-  private async reconcile(full: boolean): Promise<void> {
+  private async pass(): Promise<void> {
     const started = performance.now();
     const now = this.now();
-    let actual: ServiceWithDestinations[] | undefined;
+    const reasons: string[] = [];
+    let opCount = 0;
+    let failed = 0;
+
+    this.mergeReads();
+    await this.openWriter();
+    if (this.settingsDue && this.writer && !this.ipvsError) {
+      // Before the table changes: a service that needs sloppy_tcp must not run without it.
+      this.settingsDue = false;
+      await this.kernelSettings.sync(this.config, this.timeoutsPort());
+    }
+
+    const warm = this.warmedUp(now);
+    // Gates first, and withdrawals before anything behind them changes.
+    const vips = this.takeDirtyVips(now);
+    if (warm) this.stepGates(vips, now);
+    await this.withdraw(vips);
+
+    // IPVS: every health-driven change, then a bounded share of the rest.
+    const work = [...this.urgent];
+    const repaired = work.length === 0;
+    this.urgent.clear();
+    for (const name of this.bulk) {
+      if (work.length >= BULK_PER_PASS) break;
+      work.push(name);
+    }
+    for (const name of work) this.bulk.delete(name);
+    const droppedWork = [...this.droppedDue];
+    this.droppedDue.clear();
+    const { ops, why } = this.planServices(work, droppedWork);
+    if (ops.length > 0) {
+      const r = await this.applyOps(ops);
+      opCount = ops.length;
+      failed = r.failed;
+      reasons.push(...why);
+      this.log.info(
+        {
+          event: repaired ? 'ipvs_repaired' : 'ipvs_changed',
+          ops: ops.length,
+          failed,
+          reasons: why.slice(0, REASONS_KEPT),
+          ...(why.length > REASONS_KEPT && { more: why.length - REASONS_KEPT }),
+        },
+        `IPVS: ${ops.length} change${ops.length === 1 ? '' : 's'}`,
+      );
+    }
+    for (const name of work) {
+      const vs = this.index.byName.get(name);
+      if (vs) vips.add(vs.vip);
+    }
+
+    // VIP addresses: added before any announcement, removed after the withdrawals.
+    if (this.addressesDue) {
+      this.addressesDue = false;
+      await this.syncAddresses();
+      for (const vip of this.index.groups.keys()) vips.add(vip);
+    }
+    if (warm) this.announce(vips);
+    this.scheduleWake(now);
+    this.last = {
+      at: new Date(now).toISOString(),
+      ms: Math.round(performance.now() - started),
+      ops: opCount,
+      failed,
+      reasons: reasons.slice(0, REASONS_KEPT),
+    };
+    this.options.onReconcile?.({
+      ms: performance.now() - started,
+      ops: opCount,
+      failed,
+      ipvsOk: this.ipvsError === undefined,
+    });
+    // Bulk work left: let events in before the next share of it.
+    if (this.bulk.size > 0) await new Promise((r) => setImmediate(r));
+  }
+
+  /** Merges what the reader delivered; returns the ids whose view changed. */
+  private mergeReads(): string[] {
+    const parts = this.inbox.splice(0);
+    const changed: string[] = [];
+    for (const { part, merged } of parts) {
+      switch (part.kind) {
+        case 'list': {
+          if (this.ipvsError !== undefined) {
+            this.log.info({ event: 'ipvs_recovered' }, 'IPVS can be programmed again');
+            this.ipvsError = undefined;
+            this.allVips = true;
+          }
+          changed.push(...this.view.mergeList(part.epoch, part.present, this.ownedIds()));
+          break;
+        }
+        case 'services':
+          changed.push(...this.view.mergeRead(part.epoch, part.services));
+          for (const id of part.absent) if (this.view.mergeAbsent(part.epoch, id)) changed.push(id);
+          break;
+        case 'addresses':
+          this.local = new Set(part.addresses);
+          this.addressesDue = true;
+          break;
+        case 'done':
+          this.lastRead = {
+            at: new Date(this.now()).toISOString(),
+            ms: part.ms,
+            services: part.services,
+          };
+          this.reading = false;
+          this.scheduleResync();
+          break;
+        case 'failed':
+          if (this.ipvsError !== part.error)
+            this.log.error(
+              { event: 'ipvs_unavailable', error: part.error },
+              'cannot program IPVS; withdrawing every route',
+            );
+          this.ipvsError = part.error;
+          this.view.clear();
+          this.allVips = true;
+          break;
+      }
+      merged();
+    }
+    for (const id of changed) {
+      const owner = this.index.byService.get(id)?.owner;
+      if (owner) this.markService(owner, this.bulk);
+      else if (this.dropped.has(id)) this.droppedDue.add(id);
+    }
+    return changed;
+  }
+
+  private async openWriter(): Promise<void> {
+    if (this.writer) return;
     try {
-      this.ipvs ??= await this.options.openIpvs();
-      actual = await this.ipvs.dump();
-      if (this.ipvsError)
-        this.log.info({ event: 'ipvs_recovered' }, 'IPVS can be programmed again');
-      this.ipvsError = undefined;
+      this.writer = await this.options.openIpvs();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (this.ipvsError !== message)
@@ -450,185 +687,396 @@ export class Daemon {
           'cannot program IPVS; withdrawing every route',
         );
       this.ipvsError = message;
-      this.ipvs?.close();
-      this.ipvs = undefined;
+      this.allVips = true;
     }
-    // Before the table changes: a service that needs sloppy_tcp must not run without it.
-    if (actual !== undefined && full)
-      await this.kernelSettings.sync(this.config, this.timeoutsPort());
-    const ipvsOk = actual !== undefined;
-    const plan = ipvsOk
-      ? planIpvs(
-          desiredIpvs(this.config.services, this.health, this.drains),
-          actual ?? [],
-          this.previouslyOwned,
-        )
-      : { ops: [], reasons: [] };
-
-    const warm = this.warmedUp(now);
-    // The VIPs whose routes were last set: a VIP removed by a reload is among
-    // them even though it has no gate any more, and is withdrawn first too.
-    const announcedBefore = this.announced;
-    if (warm) {
-      const fleet = this.options.routes.fleet?.();
-      for (const [vip, group] of this.groups) {
-        const prev = this.gates.get(vip);
-        const next = stepGate(
-          prev,
-          gateInputs(group, this.health, this.drains, ipvsOk, fleet),
-          now,
-          this.gateParams,
-        );
-        if (prev?.route !== next.route || prev.reason !== next.reason)
-          this.log.info(
-            { event: 'vip_state', vip, route: next.route, was: prev?.route, reason: next.reason },
-            `${vip}: ${next.route} (${next.reason})`,
-          );
-        this.gates.set(vip, next);
-      }
-      // Withdrawals first: the route leaves before anything behind it changes.
-      const keep = new Map(
-        [...this.gates].filter(([v, g]) => g.route !== 'withdraw' && announcedBefore.has(v)),
-      );
-      if (keep.size < announcedBefore.size) {
-        this.options.routes.setAnnouncements(desiredRoutes(this.groups, keep));
-        this.announced = new Set(keep.keys());
-        await this.options.routes
-          .synced(2000)
-          .catch((err: unknown) =>
-            this.log.warn(
-              { event: 'routes_not_synced', error: String(err) },
-              'withdrawal not confirmed by GoBGP yet; going on',
-            ),
-          );
-      }
-    }
-
-    let failed = 0;
-    if (ipvsOk && plan.ops.length > 0 && this.ipvs) {
-      const results = await this.ipvs.apply(plan.ops);
-      results.forEach((r) => {
-        if (r.ok) return;
-        failed++;
-        this.log.error(
-          { event: 'ipvs_op_failed', op: describeOp(r.op), error: r.error.message },
-          `${describeOp(r.op)}: ${r.error.message}`,
-        );
-      });
-      this.log.info(
-        {
-          event: full ? 'ipvs_repaired' : 'ipvs_changed',
-          ops: plan.ops.length,
-          failed,
-          reasons: plan.reasons,
-        },
-        `IPVS: ${plan.ops.length} change${plan.ops.length === 1 ? '' : 's'}`,
-      );
-      this.previouslyOwned = [];
-    }
-
-    // VIP addresses: added before any announcement, removed after the withdrawals.
-    let addressesOk = true;
-    if (ipvsOk) addressesOk = await this.syncAddresses();
-    if (warm && addressesOk) {
-      this.options.routes.setAnnouncements(desiredRoutes(this.groups, this.gates));
-      this.announced = new Set(
-        [...this.gates].filter(([, g]) => g.route !== 'withdraw').map(([v]) => v),
-      );
-    } else if (warm) {
-      // Packets for a VIP that is not a local address would be lost: attract none.
-      this.options.routes.setAnnouncements([]);
-      this.announced = new Set();
-    }
-    this.scheduleWake(now);
-    this.last = {
-      at: new Date(now).toISOString(),
-      ms: Math.round(performance.now() - started),
-      ops: plan.ops.length,
-      failed,
-      reasons: plan.reasons,
-    };
-    this.options.onReconcile?.({
-      ms: performance.now() - started,
-      ops: plan.ops.length,
-      failed,
-      ipvsOk,
-    });
   }
 
-  /** The IPVS client's timeout calls, when it has them (test doubles may not). */
-  /** The IPVS client itself when it can read and set the timeouts (test doubles may not). */
-  private timeoutsPort(): TimeoutsPort | undefined {
-    const ipvs = this.ipvs;
-    return ipvs && hasTimeouts(ipvs) ? ipvs : undefined;
+  private takeDirtyVips(now: number): Set<string> {
+    let vips: Set<string>;
+    if (this.allVips) vips = new Set(this.index.groups.keys());
+    else vips = new Set(this.dirtyVips);
+    this.allVips = false;
+    this.timersDue = false;
+    this.dirtyVips.clear();
+    for (const [vip, at] of this.wakeAt)
+      if (at <= now) {
+        vips.add(vip);
+        this.wakeAt.delete(vip);
+      }
+    for (const [name, at] of this.retryAt)
+      if (at <= now) {
+        this.retryAt.delete(name);
+        const vs = this.index.byName.get(name);
+        if (vs) this.markService(vs, this.bulk);
+      }
+    return vips;
+  }
+
+  private stepGates(vips: ReadonlySet<string>, now: number): void {
+    const fleet = this.options.routes.fleet?.();
+    const ipvsOk = this.ipvsError === undefined;
+    for (const vip of vips) {
+      const group = this.index.groups.get(vip);
+      if (!group) continue;
+      const prev = this.gates.get(vip);
+      const next = stepGate(
+        prev,
+        gateInputs(group, this.health, this.drains, ipvsOk, fleet),
+        now,
+        this.gateParams,
+      );
+      if (prev?.route !== next.route || prev.reason !== next.reason)
+        this.log.info(
+          { event: 'vip_state', vip, route: next.route, was: prev?.route, reason: next.reason },
+          `${vip}: ${next.route} (${next.reason})`,
+        );
+      this.gates.set(vip, next);
+      const at = wakeTime(next, now, this.gateParams);
+      if (at === undefined) this.wakeAt.delete(vip);
+      else this.wakeAt.set(vip, at);
+    }
+  }
+
+  /** Withdraws the routes of `vips` whose gate says withdraw, or that are no longer configured. */
+  private async withdraw(vips: ReadonlySet<string>): Promise<void> {
+    if (!this.routesSet) return;
+    const changes = new Map<string, Announcement | undefined>();
+    for (const vip of vips) {
+      const had = this.handed.get(vip);
+      if (!had) continue;
+      const g = this.gates.get(vip);
+      if (!this.index.groups.has(vip) || !g || g.route === 'withdraw') {
+        changes.set(had.prefix, undefined);
+        this.handed.delete(vip);
+      }
+    }
+    if (changes.size === 0) return;
+    this.options.routes.updateRoutes(changes);
+    if (this.options.routes.status().sidecar !== 'up') return;
+    await this.options.routes
+      .synced(2000)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { event: 'routes_not_synced', error: String(err) },
+          'withdrawal not confirmed by GoBGP yet; going on',
+        ),
+      );
+  }
+
+  /** The operations for these virtual services and dropped services, against the view. */
+  private planServices(
+    names: readonly string[],
+    droppedIds: readonly string[],
+  ): { ops: IpvsOp[]; why: string[] } {
+    const ops: IpvsOp[] = [];
+    const why: string[] = [];
+    if (this.ipvsError !== undefined || !this.writer) return { ops, why };
+    const waiting: ServiceKey[] = [];
+    for (const name of names) {
+      const vs = this.index.byName.get(name);
+      if (!vs || this.retryAt.has(name)) continue;
+      const desired = desiredIpvs([vs], this.health, this.drains).filter((d) => {
+        const state = this.view.state(serviceKeyString(d.service.key));
+        if (state === 'unknown') waiting.push(d.service.key);
+        return state !== 'unknown';
+      });
+      const actual = desired.flatMap((d) => {
+        const s = this.view.get(serviceKeyString(d.service.key));
+        return s ? [s] : [];
+      });
+      const plan = planIpvs(desired, actual);
+      ops.push(...plan.ops);
+      why.push(...plan.reasons);
+    }
+    for (const id of droppedIds) {
+      const key = this.dropped.get(id);
+      if (!key) continue;
+      const state = this.view.state(id);
+      const present = this.view.get(id);
+      if (state === 'absent') this.dropped.delete(id);
+      else if (present) {
+        const plan = planIpvs([], [present], [key]);
+        ops.push(...plan.ops);
+        why.push(...plan.reasons);
+      } else waiting.push(key);
+    }
+    // Not read yet, and no full read coming that covers them: read them by name.
+    if (waiting.length > 0 && !this.reading) this.reader.read(waiting);
+    return { ops, why };
+  }
+
+  private async applyOps(ops: readonly IpvsOp[]): Promise<{ failed: number }> {
+    const writer = this.writer;
+    if (!writer) return { failed: ops.length };
+    this.view.sending(ops);
+    let results: OpResult[];
+    try {
+      results = await writer.apply(ops);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(
+        { event: 'ipvs_unavailable', error: message },
+        'cannot program IPVS; withdrawing every route',
+      );
+      this.ipvsError = message;
+      this.view.clear();
+      writer.close();
+      this.writer = undefined;
+      this.allVips = true;
+      this.requestRead();
+      return { failed: ops.length };
+    }
+    const failedIds = this.view.applied(results);
+    let failed = 0;
+    for (const r of results) {
+      if (r.ok) continue;
+      failed++;
+      this.log.error(
+        { event: 'ipvs_op_failed', op: describeOp(r.op), error: r.error.message },
+        `${describeOp(r.op)}: ${r.error.message}`,
+      );
+    }
+    if (failedIds.length > 0) {
+      // The kernel holds something else than the view thought: read those again.
+      this.reader.read(
+        failedIds.flatMap((id) => {
+          const key = this.index.byService.get(id)?.key ?? this.dropped.get(id);
+          return key ? [key] : [];
+        }),
+      );
+      const retry = this.now() + (this.options.failedRetryMs ?? FAILED_RETRY_MS);
+      for (const id of failedIds) {
+        const owner = this.index.byService.get(id)?.owner;
+        if (!owner) continue;
+        this.dirtyVips.add(owner.vip);
+        this.retryAt.set(owner.name, retry);
+      }
+    }
+    return { failed };
   }
 
   /** Puts the VIPs on the VIP interface and takes away the ones no longer configured. */
-  private async syncAddresses(): Promise<boolean> {
+  private async syncAddresses(): Promise<void> {
     const ifname = this.config.director.vipInterface;
     const port = this.options.addresses;
-    if (!ifname || !port) return true;
+    if (!ifname || !port || !this.local) return;
     const wanted = new Set(
-      [...this.groups.values()].map((g) => {
+      [...this.index.groups.values()].map((g) => {
         const vs = g[0];
         return vs ? `${vs.vip}/${vs.family === 'ipv4' ? 32 : 128}` : '';
       }),
     );
+    // Withdrawn first: a VIP no longer configured keeps its address until its route is gone.
+    const keep = new Set([...this.handed.values()].map((r) => r.prefix));
+    const plan = planAddresses(wanted, [...this.local], this.ownedAddresses);
+    const remove = plan.remove.filter((a) => !keep.has(a));
+    let failures: { cidr: string; message: string }[];
     try {
-      const plan = planAddresses(wanted, await port.list(ifname), this.ownedAddresses);
-      for (const cidr of plan.add) {
-        await port.add(ifname, cidr);
-        this.log.info(
-          { event: 'vip_address_added', address: cidr, interface: ifname },
-          `${cidr} added to ${ifname}`,
-        );
-      }
-      for (const cidr of plan.remove) {
-        await port.remove(ifname, cidr);
-        this.ownedAddresses.delete(cidr);
-        this.log.info(
-          { event: 'vip_address_removed', address: cidr, interface: ifname },
-          `${cidr} removed from ${ifname}`,
-        );
-      }
-      for (const cidr of wanted) this.ownedAddresses.add(cidr);
-      return true;
+      failures = await port.change(ifname, plan.add, remove);
     } catch (err) {
-      const message = `cannot put the VIPs on ${ifname}: ${err instanceof Error ? err.message : String(err)}`;
-      this.log.error({ event: 'vip_address_failed', error: message }, message);
-      // Shown as the kernel side failing; the caller withdraws every route.
-      this.ipvsError = message;
-      return false;
+      const message = err instanceof Error ? err.message : String(err);
+      failures = [...plan.add, ...remove].map((cidr) => ({ cidr, message }));
     }
+    const failedSet = new Set(failures.map((f) => f.cidr));
+    for (const cidr of plan.add) if (!failedSet.has(cidr)) this.local.add(cidr);
+    for (const cidr of remove)
+      if (!failedSet.has(cidr)) {
+        this.local.delete(cidr);
+        this.ownedAddresses.delete(cidr);
+      }
+    for (const cidr of wanted) this.ownedAddresses.add(cidr);
+    const logOne = plan.add.length + remove.length <= 20;
+    for (const [list, verb] of [
+      [plan.add, 'added'],
+      [remove, 'removed'],
+    ] as const) {
+      const done = list.filter((c) => !failedSet.has(c));
+      if (done.length === 0) continue;
+      if (logOne)
+        for (const cidr of done)
+          this.log.info(
+            { event: `vip_address_${verb}`, address: cidr, interface: ifname },
+            `${cidr} ${verb} ${verb === 'added' ? 'to' : 'from'} ${ifname}`,
+          );
+      else
+        this.log.info(
+          { event: `vip_addresses_${verb}`, count: done.length, interface: ifname },
+          `${done.length} VIP addresses ${verb} ${verb === 'added' ? 'to' : 'from'} ${ifname}`,
+        );
+    }
+    if (failures.length > 0) {
+      const messages = [...new Set(failures.map((f) => f.message))];
+      const message = `cannot put the VIPs on ${ifname}: ${messages.slice(0, 5).join('; ')}${messages.length > 5 ? ` (and ${messages.length - 5} more)` : ''}`;
+      if (this.addressError !== message)
+        this.log.error({ event: 'vip_address_failed', error: message }, message);
+      this.addressError = message;
+    } else this.addressError = undefined;
   }
 
-  /** A hold-down or drain that ends later needs a reconcile then, health or not. */
+  /** Hands the BGP side the routes of `vips` that changed (the whole set the first time). */
+  private announce(vips: ReadonlySet<string>): void {
+    if (!this.routesSet) {
+      for (const [vip, group] of this.index.groups) {
+        const r = this.wantedRoute(vip, group);
+        if (r) this.handed.set(vip, r);
+      }
+      this.options.routes.setRoutes(new Map([...this.handed.values()].map((r) => [r.prefix, r])));
+      this.routesSet = true;
+      return;
+    }
+    const changes = new Map<string, Announcement | undefined>();
+    for (const vip of vips) {
+      const group = this.index.groups.get(vip);
+      const had = this.handed.get(vip);
+      const want = group ? this.wantedRoute(vip, group) : undefined;
+      if (want === had) continue;
+      if (want) {
+        this.handed.set(vip, want);
+        changes.set(want.prefix, want);
+      } else if (had) {
+        this.handed.delete(vip);
+        changes.set(had.prefix, undefined);
+      }
+    }
+    if (changes.size > 0) this.options.routes.updateRoutes(changes);
+  }
+
+  /** The route of a VIP if its gate allows it and its services and address are in place. */
+  private wantedRoute(vip: string, group: readonly VirtualService[]): Announcement | undefined {
+    if (this.ipvsError !== undefined) return undefined;
+    const route = routeOf(group, this.gates.get(vip));
+    if (!route) return undefined;
+    for (const vs of group)
+      for (const s of vs.services)
+        if (this.view.state(serviceKeyString(s.key)) !== 'present') return undefined;
+    if (
+      this.config.director.vipInterface &&
+      this.options.addresses &&
+      !this.local?.has(route.prefix)
+    )
+      return undefined;
+    return route;
+  }
+
+  // --- helpers ------------------------------------------------------------
+
+  private warmedUp(now: number): boolean {
+    if (this.warm) return true;
+    const complete = this.unknown.size === 0;
+    if (complete || now - this.startedAt >= (this.options.warmupMaxMs ?? 30_000)) {
+      this.warm = true;
+      this.allVips = true;
+      this.log.info({ event: 'warmup_done', ms: now - this.startedAt, complete }, 'warm-up over');
+    }
+    return this.warm;
+  }
+
+  private ownedIds(): Set<string> {
+    return new Set([...this.index.byService.keys(), ...this.dropped.keys()]);
+  }
+
+  /** The kernel's current contents of these services: from the view, else read now. */
+  private async actualFor(
+    keys: readonly ServiceKey[],
+  ): Promise<NonNullable<ReturnType<KernelView['get']>>[]> {
+    const out: NonNullable<ReturnType<KernelView['get']>>[] = [];
+    const unread: ServiceKey[] = [];
+    for (const key of keys) {
+      const id = serviceKeyString(key);
+      const state = this.view.state(id);
+      if (state === 'unknown') unread.push(key);
+      const s = this.view.get(id);
+      if (s) out.push(s);
+    }
+    if (unread.length > 0) {
+      const port = await this.options.openIpvs();
+      try {
+        const found = [];
+        for (const key of unread) {
+          const s = await port.service(key);
+          if (s) found.push(s);
+        }
+        await port.eachWithDestinations(found, (s) => out.push(s));
+      } finally {
+        port.close();
+      }
+    }
+    return out;
+  }
+
+  private addressReader(): (() => Promise<string[]>) | undefined {
+    const ifname = this.options.config.director.vipInterface;
+    const port = this.options.addresses;
+    if (!port) return undefined;
+    return async () => {
+      const name = this.config.director.vipInterface ?? ifname;
+      return name ? port.list(name) : [];
+    };
+  }
+
+  /** The IPVS client itself when it can read and set the timeouts (test doubles may not). */
+  private timeoutsPort(): TimeoutsPort | undefined {
+    const ipvs = this.writer;
+    return ipvs && hasTimeouts(ipvs) ? ipvs : undefined;
+  }
+
+  private fleetStatus(): DaemonStatus['fleet'] {
+    const view = this.options.routes.fleet?.();
+    if (!view || !this.config.bgp.fleet) return undefined;
+    return {
+      peers: this.config.bgp.fleet.peers.length,
+      established: view.established,
+      announcers: Object.fromEntries(view.announcers),
+    };
+  }
+
+  /** A hold-down, drain or settle that ends later needs a look then, health or not. */
   private scheduleWake(now: number): void {
     clearTimeout(this.wakeTimer);
     let next = Number.POSITIVE_INFINITY;
-    for (const g of this.gates.values()) {
-      if (g.holdUntil > now) next = Math.min(next, g.holdUntil);
-      if (g.drainingSince !== undefined)
-        next = Math.min(next, g.drainingSince + this.gateParams.drainTimeMs);
-      if (g.failOpenSince !== undefined && now < g.failOpenSince + this.gateParams.settleMs)
-        next = Math.min(next, g.failOpenSince + this.gateParams.settleMs);
-    }
+    for (const at of this.wakeAt.values()) next = Math.min(next, at);
+    for (const at of this.retryAt.values()) next = Math.min(next, at);
     if (!this.warm) next = Math.min(next, this.startedAt + (this.options.warmupMaxMs ?? 30_000));
     if (Number.isFinite(next)) {
-      this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, next - now) + 5);
+      this.wakeTimer = setTimeout(
+        () => {
+          this.timersDue = true;
+          this.kick();
+        },
+        Math.max(0, next - now) + 5,
+      );
       this.wakeTimer.unref();
     }
   }
 }
 
-/** IPVS services `from` declares that `to` no longer does. */
-function droppedServiceKeys(from: Config, to: Config): ServiceKey[] {
-  const kept = new Set(
-    to.services.flatMap((vs) => vs.services.map((s) => serviceKeyString(s.key))),
-  );
-  return from.services
-    .flatMap((vs) => vs.services.map((s) => s.key))
-    .filter((k) => !kept.has(serviceKeyString(k)));
+/** The route a gate decision calls for (the first service of a VIP carries its route). */
+function routeOf(
+  group: readonly VirtualService[],
+  state: GateState | undefined,
+): Announcement | undefined {
+  const first = group[0];
+  if (!state || !first || state.route === 'withdraw') return undefined;
+  const a = first.announce;
+  return state.route === 'drain'
+    ? a.drainingRoute
+    : state.route === 'fail-open'
+      ? a.failOpenRoute
+      : a.route;
+}
+
+/** When a gate in this state needs another look, even without an event. */
+function wakeTime(g: GateState, now: number, params: GateParams): number | undefined {
+  let next = Number.POSITIVE_INFINITY;
+  if (g.holdUntil > now) next = Math.min(next, g.holdUntil);
+  if (g.drainingSince !== undefined) next = Math.min(next, g.drainingSince + params.drainTimeMs);
+  if (g.failOpenSince !== undefined && now < g.failOpenSince + params.settleMs)
+    next = Math.min(next, g.failOpenSince + params.settleMs);
+  return Number.isFinite(next) ? next : undefined;
+}
+
+function symmetricDifference<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T[] {
+  return [...[...a].filter((x) => !b.has(x)), ...[...b].filter((x) => !a.has(x))];
 }
 
 function hasTimeouts(ipvs: IpvsPort): ipvs is IpvsPort & TimeoutsPort {

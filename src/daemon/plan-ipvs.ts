@@ -10,7 +10,6 @@
 import type { IpvsOp } from '../ipvs/ops.js';
 import {
   type DestinationConfig,
-  type ServiceWithDestinations,
   destinationKeyString,
   sameDestinationConfig,
   sameServiceConfig,
@@ -18,6 +17,7 @@ import {
 } from '../ipvs/model.js';
 import type { ServiceKey } from '../ipvs/model.js';
 import type { DesiredService } from './desired-ipvs.js';
+import type { ViewService } from './kernel-view.js';
 
 export interface IpvsPlan {
   readonly ops: readonly IpvsOp[];
@@ -27,7 +27,7 @@ export interface IpvsPlan {
 
 export function planIpvs(
   desired: readonly DesiredService[],
-  actual: readonly ServiceWithDestinations[],
+  actual: readonly ViewService[],
   /** Services owned before (a reload's previous config), to delete when no longer desired. */
   previouslyOwned: readonly ServiceKey[] = [],
 ): IpvsPlan {

@@ -3,25 +3,15 @@
  * health engine: what it changes, in which order, and what it leaves alone.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnnouncementSpec } from '../../../src/bgp/announcement.js';
-import type { BgpStatus } from '../../../src/bgp/speaker.js';
 import type { Config } from '../../../src/config/model.js';
 import { parseConfigOrThrow } from '../../../src/config/parse.js';
-import { Daemon, type IpvsPort, type RoutesPort } from '../../../src/daemon/daemon.js';
-import type { AddressPort } from '../../../src/daemon/vip-addresses.js';
+import { Daemon } from '../../../src/daemon/daemon.js';
 import type { SysctlPort } from '../../../src/daemon/sysctl-port.js';
 import type { IpvsSysctl } from '../../../src/ipvs/sysctls.js';
 import type { HealthEvent } from '../../../src/health/engine.js';
-import { IpvsError } from '../../../src/ipvs/errors.js';
-import {
-  type ServiceWithDestinations,
-  type Timeouts,
-  ZERO_STATS,
-  destinationKeyString,
-  serviceKeyString,
-} from '../../../src/ipvs/model.js';
-import { type IpvsOp, describeOp } from '../../../src/ipvs/ops.js';
+import type { Timeouts } from '../../../src/ipvs/model.js';
 import { createLogger } from '../../../src/log.js';
+import { FakeAddresses, FakeIpvs, FakeRoutes } from './fakes.js';
 
 const raw = {
   director: { name: 'lb1', router_id: '192.0.2.11' },
@@ -37,105 +27,6 @@ const raw = {
   ],
 };
 const config: Config = parseConfigOrThrow(raw);
-
-/** A kernel table in memory; `fail` makes every dump throw. */
-class FakeIpvs implements IpvsPort {
-  table = new Map<string, ServiceWithDestinations>();
-  fail = false;
-  constructor(private readonly events: string[]) {}
-  async dump() {
-    if (this.fail) throw new Error('IPVS: netlink family IPVS not found');
-    return [...this.table.values()].map((s) => ({ ...s, destinations: [...s.destinations] }));
-  }
-  async apply(ops: readonly IpvsOp[]) {
-    return ops.map((op) => {
-      this.events.push(
-        `ipvs ${describeOp(op)}${'destination' in op && 'weight' in op.destination ? ` w=${op.destination.weight}` : ''}`,
-      );
-      if (op.type === 'add-service')
-        this.table.set(serviceKeyString(op.service.key), {
-          ...op.service,
-          stats: ZERO_STATS,
-          destinations: [],
-        });
-      const svc =
-        op.type === 'add-destination' ||
-        op.type === 'edit-destination' ||
-        op.type === 'delete-destination'
-          ? this.table.get(serviceKeyString(op.service))
-          : undefined;
-      if (op.type === 'add-destination' || op.type === 'edit-destination') {
-        if (!svc)
-          return { op, ok: false as const, error: new IpvsError(2, describeOp(op), op.type) };
-        const d = {
-          ...op.destination,
-          activeConns: 0,
-          inactiveConns: 0,
-          persistentConns: 0,
-          stats: ZERO_STATS,
-        };
-        const rest = svc.destinations.filter(
-          (x) => destinationKeyString(x) !== destinationKeyString(d),
-        );
-        this.table.set(serviceKeyString(svc.key), { ...svc, destinations: [...rest, d] });
-      }
-      if (op.type === 'delete-destination' && svc)
-        this.table.set(serviceKeyString(svc.key), {
-          ...svc,
-          destinations: svc.destinations.filter(
-            (x) => destinationKeyString(x) !== destinationKeyString(op.destination),
-          ),
-        });
-      return { op, ok: true as const };
-    });
-  }
-  close() {}
-  weights(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const s of this.table.values()) for (const d of s.destinations) out[d.address] = d.weight;
-    return out;
-  }
-}
-
-class FakeRoutes implements RoutesPort {
-  current: AnnouncementSpec[] | undefined;
-  stopped: string | undefined;
-  constructor(private readonly events: string[]) {}
-  async start() {}
-  setAnnouncements(specs: readonly AnnouncementSpec[]) {
-    const text = specs.map((s) => s.prefix).join(',');
-    if (this.current?.map((s) => s.prefix).join(',') !== text) {
-      this.events.push(`routes [${text}]`);
-    }
-    this.current = [...specs];
-  }
-  async synced() {}
-  status() {
-    return {} as BgpStatus;
-  }
-  async stop(how: 'withdraw' | 'restart') {
-    this.stopped = how;
-  }
-}
-
-/** The VIP interface's addresses in memory; `fail` makes every change throw. */
-class FakeAddresses implements AddressPort {
-  present: string[] = [];
-  fail = false;
-  constructor(private readonly events: string[]) {}
-  async list() {
-    return [...this.present];
-  }
-  async add(ifname: string, cidr: string) {
-    if (this.fail) throw new Error('RTNETLINK answers: Operation not permitted');
-    this.events.push(`address add ${cidr} dev ${ifname}`);
-    this.present.push(cidr);
-  }
-  async remove(ifname: string, cidr: string) {
-    this.events.push(`address del ${cidr} dev ${ifname}`);
-    this.present = this.present.filter((a) => a !== cidr);
-  }
-}
 
 function setup(opts: { warmupMaxMs?: number } = {}) {
   const events: string[] = [];
@@ -219,13 +110,14 @@ describe('daemon loop', () => {
     await daemon.start();
     await health('10.1.0.1', 'up');
     await health('10.1.0.2', 'up');
+    // A full read (here from a reload) finds IPVS gone.
     ipvs.fail = true;
-    daemon.setDrains(daemon.drainState);
+    daemon.reload(daemon.currentConfig);
     await daemon.settled();
     expect(routes.current).toEqual([]);
     expect(daemon.status().ipvs.ok).toBe(false);
     ipvs.fail = false;
-    daemon.setDrains(daemon.drainState);
+    daemon.reload(daemon.currentConfig);
     await daemon.settled();
     expect(routes.current?.length).toBe(1);
     await daemon.stop();
@@ -239,7 +131,8 @@ describe('daemon loop', () => {
     if (!key || !svc) throw new Error('no service');
     ipvs.table.set(key, { ...svc, destinations: svc.destinations.slice(1) });
     await new Promise((r) => setTimeout(r, 80));
-    daemon.setDrains(daemon.drainState);
+    // The next full read (here from a reload) sees it and the loop repairs it.
+    daemon.reload(daemon.currentConfig);
     await daemon.settled();
     expect(Object.keys(ipvs.weights()).sort()).toEqual(['10.1.0.1', '10.1.0.2']);
     // Warm-up over with no verdicts: the VIP is not healthy, so nothing is announced.
@@ -321,10 +214,12 @@ describe('VIP addresses', () => {
     expect(routes.current?.length).toBe(1);
     addresses.present = [];
     addresses.fail = true;
-    daemon.setDrains(daemon.drainState);
+    daemon.reload(daemon.currentConfig);
     await daemon.settled();
     expect(routes.current).toEqual([]);
-    expect(daemon.status().ipvs.error).toMatch(/^cannot put the VIPs on anycastd0: RTNETLINK/);
+    expect(daemon.status().ipvs.error).toBe(
+      'cannot put the VIPs on anycastd0: add 198.51.100.10/32: EPERM',
+    );
     await daemon.stop();
   });
 
@@ -341,6 +236,7 @@ describe('VIP addresses', () => {
         values.set(name, value);
       },
     };
+    const kernel = new FakeIpvs(events);
     const mh = parseConfigOrThrow({
       ...raw,
       services: [{ ...raw.services[0], scheduler: 'mh' }],
@@ -348,7 +244,7 @@ describe('VIP addresses', () => {
     const daemon = new Daemon({
       config: mh,
       log: createLogger({ level: 'silent' }),
-      openIpvs: async () => new FakeIpvs(events),
+      openIpvs: async () => kernel,
       routes: new FakeRoutes(events),
       health: () => ({ update: () => {}, stop: async () => {} }),
       sysctls,

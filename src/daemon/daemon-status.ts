@@ -1,0 +1,51 @@
+/** What the daemon reports about itself (`GET /status`, `anycastd status`, the metrics). */
+import type { BgpStatus } from '../bgp/speaker.js';
+import type { Role } from '../config/model.js';
+import type { GateState } from './announce-gate.js';
+import type { RealHealth } from './health-view.js';
+import type { KernelSettingsStatus } from './kernel-settings.js';
+
+export interface VipStatus {
+  vip: string;
+  route: GateState['route'] | 'warming-up';
+  reason: string;
+  since: string | undefined;
+  services: string[];
+  /** backup: announced with bgp.backup's attributes (routers prefer the primaries). */
+  role: Role;
+}
+
+export interface RealStatus {
+  service: string;
+  address: string;
+  port: number;
+  state: RealHealth['state'];
+  reason: string | undefined;
+  since: string | undefined;
+  drained: boolean;
+}
+
+export interface DaemonStatus {
+  director: string;
+  warmingUp: boolean;
+  ipvs: { ok: boolean; error: string | undefined };
+  lastReconcile:
+    { at: string; ms: number; ops: number; failed: number; reasons: readonly string[] } | undefined;
+  /** The last full read of the kernel (the resync): when it ended, how long it took. */
+  lastRead: { at: string; ms: number; services: number } | undefined;
+  vips: VipStatus[];
+  reals: RealStatus[];
+  bgp: BgpStatus;
+  drains: { director: boolean; vips: string[]; services: string[]; reals: string[] };
+  /** The fleet guard: sessions with other directors, and who of them announces what. */
+  fleet:
+    | {
+        peers: number;
+        established: number;
+        announcers: Record<string, { healthy: readonly string[]; degraded: readonly string[] }>;
+      }
+    | undefined;
+  /** The net.ipv4.vs.* settings held, the value last seen and why each is held. */
+  sysctls: KernelSettingsStatus['sysctls'];
+  timeouts: KernelSettingsStatus['timeouts'];
+}
