@@ -38,9 +38,8 @@ describe('rtnetlink: the VIP interface and its addresses', () => {
 
       // Adding again is not an error (replace); removing one that is not there is, by itself.
       const failures = await port.change('vips0', [v4[0] as string], ['203.0.113.9/32']);
-      expect(failures).toEqual([
-        { cidr: '203.0.113.9/32', message: expect.stringMatching(/^remove 203\.0\.113\.9\/32: E/) },
-      ]);
+      expect(failures.map((f) => f.cidr)).toEqual(['203.0.113.9/32']);
+      expect(failures[0]?.message).toMatch(/^remove 203\.0\.113\.9\/32: E/);
       expect(await port.change('vips0', [], [...v4.slice(10), ...v6])).toEqual([]);
       expect((await port.list('vips0')).filter((a) => !a.startsWith('fe80')).sort()).toEqual(
         v4.slice(0, 10).sort(),
