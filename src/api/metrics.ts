@@ -16,7 +16,10 @@ export class Metrics {
   private readonly ipvsOps: Counter;
   private readonly ipvsErrors: Counter;
 
-  constructor(status: () => DaemonStatus) {
+  constructor(
+    status: () => DaemonStatus,
+    descriptors?: { limit: number; inUse: number; waits: number } | undefined,
+  ) {
     const r = [this.registry];
     this.checkDuration = new Histogram({
       name: 'anycastd_check_duration_seconds',
@@ -115,6 +118,34 @@ export class Metrics {
         grpcSeen = n;
       },
     });
+    if (descriptors) {
+      new Gauge({
+        name: 'anycastd_check_descriptors_limit',
+        help: 'File descriptors the health checks may hold at once.',
+        registers: r,
+        collect() {
+          this.set(descriptors.limit);
+        },
+      });
+      new Gauge({
+        name: 'anycastd_check_descriptors_in_use',
+        help: 'File descriptors the health checks hold now.',
+        registers: r,
+        collect() {
+          this.set(descriptors.inUse);
+        },
+      });
+      let waitsSeen = 0;
+      new Counter({
+        name: 'anycastd_check_descriptor_waits_total',
+        help: 'Probe runs that waited for a file descriptor before they could start.',
+        registers: r,
+        collect() {
+          if (descriptors.waits > waitsSeen) this.inc(descriptors.waits - waitsSeen);
+          waitsSeen = descriptors.waits;
+        },
+      });
+    }
     new Gauge({
       name: 'anycastd_ipvs_ok',
       help: '1 when the kernel IPVS table could be read and programmed at the last pass.',

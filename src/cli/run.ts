@@ -51,6 +51,8 @@ sidecar stops; the IPVS table is left as it is.`,
       vipAddresses,
       { procSysctls },
       { RtnlClient },
+      { raiseFdLimit, checkDescriptorBudget },
+      { DescriptorBudget },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -64,6 +66,8 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../daemon/vip-addresses.js'),
       import('../daemon/sysctl-port.js'),
       import('../netlink/rtnl.js'),
+      import('../fd-limit.js'),
+      import('../health/descriptor-budget.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     const warn = (warnings: readonly LocatedIssue[]) => {
@@ -78,8 +82,20 @@ sidecar stops; the IPVS table is left as it is.`,
       ? (await readFile(config.api.tokenFile, 'utf8')).trim()
       : undefined;
     const drains = await state.loadDrains(config.stateFile);
+    const limit = raiseFdLimit();
+    const descriptors = new DescriptorBudget(checkDescriptorBudget(limit?.soft ?? 1024));
+    log.info(
+      {
+        event: 'descriptors',
+        soft: limit?.soft,
+        hard: limit?.hard,
+        was: limit?.was,
+        checks: descriptors.limit,
+      },
+      `open files: ${limit ? `limit ${limit.soft} (was ${limit.was}, hard ${limit.hard})` : 'limit unknown'}; checks may hold ${descriptors.limit}`,
+    );
     // The gauges read the daemon's status at scrape time, once it exists.
-    const metrics = new Metrics(() => daemon.status());
+    const metrics = new Metrics(() => daemon.status(), descriptors);
     const bgp = new Bgp({
       speaker: config.bgp.speaker,
       peers: config.bgp.peers,
@@ -97,6 +113,7 @@ sidecar stops; the IPVS table is left as it is.`,
       health: (onEvent) =>
         new HealthEngine({
           onEvent,
+          descriptors,
           onRun: (r) => metrics.checkRun(r),
           log: log.child({ component: 'health' }),
         }),

@@ -6,6 +6,7 @@
  * no longer wanted are stopped with everything they hold.
  */
 import type { Logger } from '../log.js';
+import { DESCRIPTORS_PER_RUN, type DescriptorBudget } from './descriptor-budget.js';
 import { checkKey } from './key.js';
 import { type Probe, type ProbeResult, ProbeRun, errorReason, fail } from './probe.js';
 import { createProbe as defaultCreateProbe } from './probes/index.js';
@@ -59,6 +60,8 @@ export interface EngineOptions {
   clock?: Clock | undefined;
   random?: (() => number) | undefined;
   createProbe?: ((spec: ProbeSpec) => Probe) | undefined;
+  /** Descriptors the probes may hold at once; none: no bound. */
+  descriptors?: DescriptorBudget | undefined;
 }
 
 interface Entry {
@@ -191,6 +194,7 @@ export class HealthEngine {
     this.subscriptions.clear();
     this.reported.clear();
     this.queue.clear();
+    this.options.descriptors?.clear();
     await Promise.all(inflight);
     this.deadlines.clear();
   }
@@ -246,6 +250,20 @@ export class HealthEngine {
     entry.slot = entry.timer;
     entry.timer = undefined;
     if (entry.stopped) return;
+    const budget = this.options.descriptors;
+    if (!budget) {
+      this.begin(entry, scheduledAt, 0);
+      return;
+    }
+    const cost = DESCRIPTORS_PER_RUN[entry.spec.probe.type] ?? 1;
+    budget.acquire(cost, () => {
+      if (entry.stopped) budget.release(cost);
+      else this.begin(entry, scheduledAt, cost);
+    });
+  }
+
+  /** Runs the probe, holding `cost` descriptors of the budget until it settles. */
+  private begin(entry: Entry, scheduledAt: number, cost: number): void {
     const started = this.clock.now();
     const run = new ProbeRun(entry.spec.timing.timeoutMs);
     entry.run = run;
@@ -259,6 +277,7 @@ export class HealthEngine {
       promise = Promise.resolve(fail(`check failed: ${errorReason(e)}`));
     }
     const settle = (result: ProbeResult) => {
+      if (cost > 0) this.options.descriptors?.release(cost);
       this.deadlines.cancel(deadline);
       entry.run = undefined;
       entry.inflight = undefined;

@@ -33,11 +33,18 @@ services:
   return file;
 }
 
-function runDaemon(file: string): Promise<{ code: number | null; stderr: string; ms: number }> {
+function runDaemon(
+  file: string,
+  softFdLimit?: number,
+): Promise<{ code: number | null; stderr: string; ms: number }> {
   const from = Date.now();
-  const child = spawn(process.execPath, [MAIN, 'run', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const argv = [process.execPath, MAIN, 'run', '--config', file];
+  const child =
+    softFdLimit === undefined
+      ? spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -Sn ${softFdLimit} && exec "$@"`, 'bash', ...argv], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -64,6 +71,30 @@ describe('anycastd run start-up', () => {
     writeFileSync(gobgpd, '#!/bin/sh\necho "bad listen address" >&2\nexit 2\n', { mode: 0o755 });
     const r = await runDaemon(config(dir, gobgpd));
     expect(r.stderr).toContain('gobgpd exited with code 2 at start');
+    expectFailedStart(r);
+  }, 40_000);
+
+  it("raises its open-file soft limit to the hard limit and sizes the checks' share by it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acd-run-start-'));
+    const gobgpd = join(dir, 'gobgpd');
+    writeFileSync(gobgpd, '#!/bin/sh\nexit 2\n', { mode: 0o755 });
+    const r = await runDaemon(config(dir, gobgpd), 200);
+    const line = r.stderr.split('\n').find((l) => l.includes('"event":"descriptors"'));
+    expect(line, r.stderr).toBeDefined();
+    const d = JSON.parse(line ?? '{}') as {
+      soft: number;
+      hard: number;
+      was: number;
+      checks: number;
+    };
+    const hard = Number(
+      /Max open files\s+\d+\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1],
+    );
+    // Node itself raises the soft limit at start-up where it can; either way it ends at the hard one.
+    expect(d.was).toBeGreaterThanOrEqual(200);
+    expect(d.hard).toBe(hard);
+    expect(d.soft).toBe(hard);
+    expect(d.checks).toBe(Math.max(16, hard - 256 - Math.floor(hard / 10)));
     expectFailedStart(r);
   }, 40_000);
 

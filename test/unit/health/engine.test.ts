@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type HealthEvent, HealthEngine } from '../../../src/health/engine.js';
 import type { Probe, ProbeResult, ProbeRun } from '../../../src/health/probe.js';
 import { type CheckSpec, type ProbeSpec, parseCheckOrThrow } from '../../../src/health/spec.js';
+import { DescriptorBudget } from '../../../src/health/descriptor-budget.js';
 import { ManualClock } from './manual-clock.js';
 
 /** Probes whose answers the test sets per target address; each run settles after `delay` ms. */
@@ -48,7 +49,7 @@ function check(address: string, extra: Record<string, unknown> = {}): CheckSpec 
   });
 }
 
-function setup() {
+function setup(descriptors?: DescriptorBudget) {
   const clock = new ManualClock();
   const targets = new FakeTargets(clock);
   const events: HealthEvent[] = [];
@@ -57,6 +58,7 @@ function setup() {
     clock,
     createProbe: targets.create,
     random: () => 0.5,
+    descriptors,
   });
   const tick = async (ms: number) => {
     for (let t = 0; t < ms; t += 10) {
@@ -221,6 +223,42 @@ describe('HealthEngine', () => {
     clock.advance(10);
     await new Promise((r) => setImmediate(r));
     expect(engine.status('a')?.status).toBe('up');
+    await engine.stop();
+  });
+});
+
+describe('descriptor budget', () => {
+  it('holds runs beyond the budget until descriptors are free, in order, and counts each wait', async () => {
+    const budget = new DescriptorBudget(2);
+    const { engine, targets, tick } = setup(budget);
+    for (const a of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'])
+      targets.answers.set(a, 'hang');
+    engine.update(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].map((a) => [a, check(a)]));
+    await tick(10);
+    // Two run, two wait; nothing fails for want of a descriptor.
+    expect(targets.runs).toEqual(['10.0.0.1@0', '10.0.0.2@0']);
+    expect(budget.inUse).toBe(2);
+    expect(budget.waits).toBe(2);
+    // At their 500 ms timeout the first two settle and the waiting ones start, oldest first.
+    await tick(500);
+    expect(targets.runs.slice(2)).toEqual(['10.0.0.3@500', '10.0.0.4@500']);
+    expect(budget.inUse).toBe(2);
+    await engine.stop();
+    await tick(600);
+    expect(budget.inUse).toBe(0);
+  });
+
+  it('gives a check that waited its full timeout from the moment it starts', async () => {
+    const budget = new DescriptorBudget(1);
+    const { engine, targets, tick, summary } = setup(budget);
+    targets.answers.set('10.0.0.1', 'hang');
+    engine.update([
+      ['a', check('10.0.0.1', { rise: 1, fall: 1 })],
+      ['b', check('10.0.0.2', { rise: 1, fall: 1 })],
+    ]);
+    await tick(600);
+    // b waited 500 ms behind a's timeout, then passed: its result is not a timeout.
+    expect(summary()).toEqual(['a:unknown->down', 'b:unknown->up']);
     await engine.stop();
   });
 });
