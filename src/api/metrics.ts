@@ -18,7 +18,7 @@ export class Metrics {
 
   constructor(
     status: () => DaemonStatus,
-    descriptors?: { limit: number; inUse: number; waits: number } | undefined,
+    descriptors?: { limit: number; inUse: number; waits: number }  ,
   ) {
     const r = [this.registry];
     this.checkDuration = new Histogram({
