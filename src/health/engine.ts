@@ -84,6 +84,9 @@ interface Entry {
   stopped: boolean;
 }
 
+/** New probes in one update above which their first runs are spread (`spread`). */
+export const SPREAD_ABOVE = 64;
+
 export class HealthEngine {
   private readonly entries = new Map<string, Entry>();
   /** check id → key of the probe it follows. */
@@ -119,7 +122,8 @@ export class HealthEngine {
 
   /**
    * Replaces the set of checks. Unchanged checks keep state and schedule;
-   * new ones start (spread over their interval unless told otherwise);
+   * new ones start (spread over their interval when there are many, unless
+   * told otherwise);
    * removed ones stop. Ids whose status differs from what they were last
    * told (a new check, or one now sharing a probe already up) get an event.
    */
@@ -142,10 +146,15 @@ export class HealthEngine {
     this.subscriptions.clear();
     for (const id of [...this.reported.keys()]) if (!ids.has(id)) this.reported.delete(id);
 
+    let added = 0;
+    for (const key of wanted.keys()) if (!this.entries.has(key)) added++;
+    // Many new probes at once (a start) are spread over their interval; a few (a
+    // reload that adds a real server) run at once, so its weight need not wait.
+    const burst = added > SPREAD_ABOVE;
     for (const [key, { spec, ids: subscribers }] of wanted) {
       let entry = this.entries.get(key);
       if (!entry) {
-        entry = this.add(key, spec);
+        entry = this.add(key, spec, burst);
       }
       entry.subscribers = new Set(subscribers);
       for (const id of subscribers) {
@@ -199,7 +208,7 @@ export class HealthEngine {
     this.deadlines.clear();
   }
 
-  private add(key: string, spec: CheckSpec): Entry {
+  private add(key: string, spec: CheckSpec, burst: boolean): Entry {
     let probe: Probe;
     try {
       probe = this.makeProbe(spec.probe);
@@ -220,7 +229,7 @@ export class HealthEngine {
     };
     this.entries.set(key, entry);
     const { intervalMs, spread } = spec.timing;
-    const delay = spread ? this.random() * intervalMs : 0;
+    const delay = spread && burst ? this.random() * intervalMs : 0;
     entry.timer = this.queue.schedule(entry, this.clock.now() + delay);
     return entry;
   }
@@ -318,7 +327,8 @@ export class HealthEngine {
     if (result.ok) entry.weight = result.weight;
     if (changed) entry.since = Date.now();
     if (changed || weightChanged) {
-      this.options.log?.info({
+      // Debug: the daemon logs each change per real server (real_state) at info.
+      this.options.log?.debug({
         event: changed ? 'health.transition' : 'health.weight',
         check: entry.spec.probe.type,
         target: targetText(entry.spec),

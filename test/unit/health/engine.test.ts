@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HealthEvent, HealthEngine } from '../../../src/health/engine.js';
+import { type HealthEvent, HealthEngine, SPREAD_ABOVE } from '../../../src/health/engine.js';
 import type { Probe, ProbeResult, ProbeRun } from '../../../src/health/probe.js';
 import { type CheckSpec, type ProbeSpec, parseCheckOrThrow } from '../../../src/health/spec.js';
 import { DescriptorBudget } from '../../../src/health/descriptor-budget.js';
@@ -175,22 +175,32 @@ describe('HealthEngine', () => {
     await engine.stop();
   });
 
-  it('spreads first runs over the interval', async () => {
+  it('spreads the first runs of many new checks over the interval, and runs a few at once', async () => {
     const clock = new ManualClock();
     const targets = new FakeTargets(clock);
-    const randoms = [0.1, 0.7];
+    let n = 0;
     const engine = new HealthEngine({
       onEvent: () => {},
       clock,
       createProbe: targets.create,
-      random: () => randoms.shift() ?? 0,
+      // 0, 1/SPREAD_ABOVE, 2/SPREAD_ABOVE, ... of the interval.
+      random: () => (n++ % (SPREAD_ABOVE + 1)) / (SPREAD_ABOVE + 1),
     });
-    engine.update([
-      ['a', check('10.0.0.1', { spread: true })],
-      ['b', check('10.0.0.2', { spread: true })],
+    const many = Array.from({ length: SPREAD_ABOVE + 1 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+    engine.update(many.map((a) => [a, check(a, { spread: true })]));
+    clock.advance(0);
+    expect(targets.runs).toEqual(['10.0.0.0@0']);
+    clock.advance(999);
+    expect(targets.runs).toHaveLength(SPREAD_ABOVE + 1);
+    expect(new Set(targets.runs.map((r) => r.split('@')[1])).size).toBe(SPREAD_ABOVE + 1);
+    // A reload that adds two: both run now.
+    const before = targets.runs.length;
+    engine.update([...many, '10.9.0.1', '10.9.0.2'].map((a) => [a, check(a, { spread: true })]));
+    clock.advance(0);
+    expect(targets.runs.slice(before).filter((r) => r.startsWith('10.9.'))).toEqual([
+      '10.9.0.1@999',
+      '10.9.0.2@999',
     ]);
-    clock.advance(800);
-    expect(targets.runs).toEqual(['10.0.0.1@100', '10.0.0.2@700']);
     await engine.stop();
   });
 
