@@ -5,6 +5,7 @@
  * drained and withdrawn, IPVS left as it is).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { configOption, defineCommand } from './command.js';
@@ -42,9 +43,7 @@ sidecar stops; the IPVS table is left as it is.`,
       { Daemon },
       { HealthEngine },
       { IpvsClient },
-      { Bgp },
       { Metrics },
-      { startApi },
       { parseListen },
       state,
       drainTarget,
@@ -53,13 +52,12 @@ sidecar stops; the IPVS table is left as it is.`,
       { RtnlClient },
       { raiseFdLimit, checkDescriptorBudget },
       { DescriptorBudget },
+      { DeferredRoutes },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
       import('../ipvs/client.js'),
-      import('../bgp/speaker.js'),
       import('../api/metrics.js'),
-      import('../api/server.js'),
       import('../api/listen.js'),
       import('../daemon/state-file.js'),
       import('../daemon/drain-target.js'),
@@ -68,6 +66,7 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../netlink/rtnl.js'),
       import('../fd-limit.js'),
       import('../health/descriptor-budget.js'),
+      import('../daemon/deferred-routes.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     const warn = (warnings: readonly LocatedIssue[]) => {
@@ -96,13 +95,26 @@ sidecar stops; the IPVS table is left as it is.`,
     );
     // The gauges read the daemon's status at scrape time, once it exists.
     const metrics = new Metrics(() => daemon.status(), descriptors);
-    const bgp = new Bgp({
-      speaker: config.bgp.speaker,
-      peers: config.bgp.peers,
-      sidecar: config.bgp.sidecar,
-      fleet: config.bgp.fleet,
-      log: log.child({ component: 'bgp' }),
-    });
+    // The BGP module (gRPC, GoBGP's protos) loads while the daemon already programs IPVS.
+    const bgp = new DeferredRoutes(
+      async () => {
+        const { Bgp } = await import('../bgp/speaker.js');
+        return new Bgp({
+          speaker: config.bgp.speaker,
+          peers: config.bgp.peers,
+          sidecar: config.bgp.sidecar,
+          fleet: config.bgp.fleet,
+          log: log.child({ component: 'bgp' }),
+        });
+      },
+      {
+        mode: config.bgp.sidecar.mode,
+        address:
+          config.bgp.sidecar.mode === 'external'
+            ? config.bgp.sidecar.address
+            : `unix://${join(config.bgp.sidecar.stateDir, 'gobgpd.sock')}`,
+      },
+    );
     const daemon = new Daemon({
       config,
       log: log.child({ component: 'daemon' }),
@@ -141,6 +153,7 @@ sidecar stops; the IPVS table is left as it is.`,
       daemon.reload(r.config);
       return { ok: true, message: `${file}: reloaded` };
     };
+    const { startApi } = await import('../api/server.js');
     const api = await startApi(
       listen,
       token,

@@ -61,7 +61,7 @@ export interface RoutesPort {
   status(): BgpStatus;
   stop(how: 'withdraw' | 'restart', drain?: DrainOptions): Promise<void>;
   /** What the other directors announce (the fleet guard); absent without one. */
-  fleet?(): FleetView;
+  fleet?(): FleetView | undefined;
   onFleetChange?(listener: () => void): void;
 }
 
@@ -91,6 +91,8 @@ export interface DaemonOptions {
   readSlice?: number | undefined;
   /** A virtual service an operation failed on is planned again after this long; 1 s. */
   failedRetryMs?: number | undefined;
+  /** Longest wait at start for the table to be read and programmed before checks start; 60 s. */
+  tableWaitMs?: number | undefined;
   /** Told after every pass (metrics). */
   onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
 }
@@ -98,6 +100,7 @@ export interface DaemonOptions {
 /** Virtual services re-planned per pass from reads and reloads; health changes always all. */
 const BULK_PER_PASS = 512;
 const FAILED_RETRY_MS = 1000;
+const TABLE_WAIT_MS = 60_000;
 /** Reasons kept in a log line and in the status; the count says how many there were. */
 const REASONS_KEPT = 50;
 
@@ -198,29 +201,50 @@ export class Daemon {
   }
 
   /**
-   * Starts the checks and the loop, which reads and programs IPVS at once,
-   * then the BGP side. If the BGP side cannot start, everything is stopped
+   * Starts the loop, which reads and programs IPVS at once, then the checks
+   * and the BGP side. If the BGP side cannot start, everything is stopped
    * again before the error is passed on: a daemon that failed to start holds
    * nothing that keeps the process alive.
    */
   async start(): Promise<void> {
     this.startedAt = this.now();
-    this.engine = this.options.health((e) => this.onHealth(e));
-    this.engine.update(this.checks());
     this.reading = true;
     this.reader.full();
     this.loop = this.run();
+    // The table before the checks and the BGP side: thousands of first probes at once,
+    // and loading gRPC and GoBGP's protos, would take the CPU from reading and
+    // programming it. Warm-up counts from the first probe; no route is set before it
+    // ends, so BGP starting meanwhile delays nothing.
+    const tableFrom = performance.now();
+    await this.tableProgrammed(this.options.tableWaitMs ?? TABLE_WAIT_MS);
+    this.log.info(
+      {
+        event: 'table_programmed',
+        ms: Math.round(performance.now() - tableFrom),
+        ok: this.ipvsError === undefined,
+      },
+      this.ipvsError === undefined
+        ? 'IPVS table read and programmed; starting the checks'
+        : 'IPVS not available; starting the checks anyway',
+    );
+    this.startedAt = this.now();
+    this.engine = this.options.health((e) => this.onHealth(e));
+    this.engine.update(this.checks());
+    this.kick();
     const routesFrom = performance.now();
-    try {
-      await this.options.routes.start();
-    } catch (err) {
+    const failed = await this.options.routes.start().then(
+      () => undefined,
+      (err: unknown) =>
+        err instanceof Error ? err : new Error(`the BGP side failed to start: ${String(err)}`),
+    );
+    if (failed !== undefined) {
       this.stopped = true;
       this.kick();
       await this.loop;
       await this.reader.stop();
       await this.engine.stop();
       this.writer?.close();
-      throw err;
+      throw failed;
     }
     this.log.info(
       { event: 'routes_started', ms: Math.round(performance.now() - routesFrom) },
@@ -234,6 +258,20 @@ export class Daemon {
       },
       'anycastd running',
     );
+  }
+
+  /** Until the first full read is merged and planned (or failed), `limitMs` at most. */
+  private async tableProgrammed(limitMs: number): Promise<void> {
+    const until = performance.now() + limitMs;
+    while (!this.stopped && performance.now() < until) {
+      const failed = this.ipvsError !== undefined && this.passes > 0;
+      if (
+        failed ||
+        (!this.reading && this.bulk.size === 0 && this.inbox.length === 0 && !this.passing)
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Applies a new configuration as a diff; unchanged checks, services and routes are not touched. */
@@ -359,11 +397,10 @@ export class Daemon {
     return { ipvs, routes };
   }
 
-  /** Resolves once the loop has passed since this call and has nothing left to do. */
+  /** Resolves once the loop has done everything asked of it so far and has nothing left to do. */
   async settled(): Promise<void> {
-    const mark = this.passes;
-    while (!this.stopped && !(this.passes > mark && this.idle()))
-      await new Promise((r) => setTimeout(r, 5));
+    do await new Promise((r) => setTimeout(r, 5));
+    while (!this.stopped && !this.idle());
   }
 
   status(): DaemonStatus {
@@ -453,11 +490,14 @@ export class Daemon {
       since: new Date(this.now()).toISOString(),
     });
     if (e.to !== 'unknown') this.unknown.delete(e.id);
-    if (prev?.state !== e.to)
-      this.log.info(
+    if (prev?.state !== e.to) {
+      // Every first verdict at start would be one line per real server: warm-up sums them up.
+      const level = this.warm || prev !== undefined ? 'info' : 'debug';
+      this.log[level](
         { event: 'real_state', real: e.id, from: e.from, to: e.to, reason: e.reason },
         `${e.id} ${e.to}`,
       );
+    }
     const vs = this.index.byReal.get(e.id);
     if (vs) this.markService(vs, this.urgent);
     this.kick();
@@ -550,7 +590,7 @@ export class Daemon {
     let opCount = 0;
     let failed = 0;
 
-    this.mergeReads();
+    const parts = this.mergeReads();
     await this.openWriter();
     if (this.settingsDue && this.writer && !this.ipvsError) {
       // Before the table changes: a service that needs sloppy_tcp must not run without it.
@@ -612,6 +652,18 @@ export class Daemon {
       failed,
       reasons: reasons.slice(0, REASONS_KEPT),
     };
+    this.log.debug(
+      {
+        event: 'pass',
+        ms: this.last.ms,
+        merged: parts,
+        vips: vips.size,
+        services: work.length,
+        ops: opCount,
+        bulkLeft: this.bulk.size,
+      },
+      'pass',
+    );
     this.options.onReconcile?.({
       ms: performance.now() - started,
       ops: opCount,
@@ -622,8 +674,8 @@ export class Daemon {
     if (this.bulk.size > 0) await new Promise((r) => setImmediate(r));
   }
 
-  /** Merges what the reader delivered; returns the ids whose view changed. */
-  private mergeReads(): string[] {
+  /** Merges what the reader delivered; returns how many parts it merged. */
+  private mergeReads(): number {
     const parts = this.inbox.splice(0);
     const changed: string[] = [];
     for (const { part, merged } of parts) {
@@ -672,7 +724,7 @@ export class Daemon {
       if (owner) this.markService(owner, this.bulk);
       else if (this.dropped.has(id)) this.droppedDue.add(id);
     }
-    return changed;
+    return parts.length;
   }
 
   private async openWriter(): Promise<void> {
