@@ -8,6 +8,11 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { RunRecord } from '../health/engine.js';
 
+/** A label value as the exposition format writes it. */
+function label(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly checkDuration: Histogram;
@@ -15,10 +20,11 @@ export class Metrics {
   private readonly reconcileDuration: Histogram;
   private readonly ipvsOps: Counter;
   private readonly ipvsErrors: Counter;
+  private scraping: DaemonStatus | undefined;
 
   constructor(
-    status: () => DaemonStatus,
-    descriptors?: { limit: number; inUse: number; waits: number }  ,
+    private readonly status: () => DaemonStatus,
+    descriptors?: { limit: number; inUse: number; waits: number },
   ) {
     const r = [this.registry];
     this.checkDuration = new Histogram({
@@ -51,35 +57,8 @@ export class Metrics {
       help: 'Failures to read or program IPVS (netlink errors).',
       registers: r,
     });
-    const read = status;
-    new Gauge({
-      name: 'anycastd_vip_announced',
-      help: '1 when the VIP is announced (normally or draining), 0 when withdrawn.',
-      labelNames: ['vip', 'state'],
-      registers: r,
-      collect() {
-        this.reset();
-        for (const v of read().vips)
-          this.set(
-            { vip: v.vip, state: v.route },
-            v.route === 'announce' || v.route === 'drain' || v.route === 'fail-open' ? 1 : 0,
-          );
-      },
-    });
-    new Gauge({
-      name: 'anycastd_real_healthy',
-      help: '1 when the real server passes its check, 0 when it fails or has no verdict.',
-      labelNames: ['service', 'real', 'state'],
-      registers: r,
-      collect() {
-        this.reset();
-        for (const x of read().reals)
-          this.set(
-            { service: x.service, real: `${x.address}:${x.port}`, state: x.state },
-            x.state === 'up' ? 1 : 0,
-          );
-      },
-    });
+    // One status per scrape, shared by every gauge (building it is the cost at scale).
+    const read = () => this.scraping ?? status();
     new Gauge({
       name: 'anycastd_bgp_sidecar_up',
       help: '1 when GoBGP answers and is in sync.',
@@ -168,7 +147,41 @@ export class Metrics {
     if (!r.ipvsOk || r.failed > 0) this.ipvsErrors.inc(r.ipvsOk ? r.failed : 1);
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text. The per-VIP and per-real-server gauges are written
+   * here rather than through the registry: at 100,000 real servers its label
+   * hashing made a scrape take about a second.
+   */
+  async text(): Promise<string> {
+    const s = this.status();
+    this.scraping = s;
+    try {
+      return `${await this.registry.metrics()}${this.tables(s)}`;
+    } finally {
+      this.scraping = undefined;
+    }
+  }
+
+  private tables(s: DaemonStatus): string {
+    const out: string[] = [];
+    out.push(
+      '# HELP anycastd_vip_announced 1 when the VIP is announced (normally or draining), 0 when withdrawn.',
+      '# TYPE anycastd_vip_announced gauge',
+    );
+    for (const v of s.vips) {
+      const on = v.route === 'announce' || v.route === 'drain' || v.route === 'fail-open';
+      out.push(
+        `anycastd_vip_announced{vip="${label(v.vip)}",state="${label(v.route)}"} ${on ? 1 : 0}`,
+      );
+    }
+    out.push(
+      '# HELP anycastd_real_healthy 1 when the real server passes its check, 0 when it fails or has no verdict.',
+      '# TYPE anycastd_real_healthy gauge',
+    );
+    for (const x of s.reals)
+      out.push(
+        `anycastd_real_healthy{service="${label(x.service)}",real="${label(`${x.address}:${x.port}`)}",state="${x.state}"} ${x.state === 'up' ? 1 : 0}`,
+      );
+    return `${out.join('\n')}\n`;
   }
 }
