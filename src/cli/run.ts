@@ -134,7 +134,12 @@ sidecar stops; the IPVS table is left as it is.`,
     daemon.setDrains(drains);
     const listen = parseListen(config.api.listen);
     if (!listen) throw new UsageError(`api.listen: ${config.api.listen} is not an address`);
-    await daemon.start();
+    // The API listens while the daemon starts: the table can be programmed and the
+    // checks running well before the BGP side is up, and status should say so.
+    const starting = daemon.start().then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
 
     const reload = async () => {
       const r = await loadConfigFile(file);
@@ -182,9 +187,14 @@ sidecar stops; the IPVS table is left as it is.`,
       log.child({ component: 'api' }),
     ).catch(async (err: unknown) => {
       // Nothing half-started: without its API the daemon would run unseen.
-      await daemon.stop('withdraw');
+      if ((await starting) === undefined) await daemon.stop('withdraw');
       throw err;
     });
+    const failed = await starting;
+    if (failed) {
+      await api.close();
+      throw failed;
+    }
     const onHup = () => void reload();
     process.on('SIGHUP', onHup);
     await new Promise<void>((resolve) => {

@@ -73,6 +73,9 @@ export class RtnlClient {
         timeoutMs: options.timeoutMs ?? 5000,
         // Address dumps of thousands of VIPs come in many messages; no request of ours is large.
         receiveBufferBytes: 1024 * 1024,
+        // Not the synchronous path: creating a dummy interface can load its module,
+        // and the thread would wait in poll() for it (0.7 s seen in the kernel lab).
+        synchronousSingles: false,
       }),
     );
   }
