@@ -63,19 +63,11 @@ export class MessageWriter {
 
   /** Starts a message: nlmsghdr (sequence 0, patched when sent) and genlmsghdr. */
   begin(type: number, flags: number, cmd: number, version: number): number {
-    this.reserve(NLMSG_HDRLEN + GENL_HDRLEN);
-    const start = this.pos;
+    const start = this.nlmsghdr(type, flags, GENL_HDRLEN);
     const b = this.buf;
-    le32(b, 0, start);
-    le16(b, type, start + 4);
-    le16(b, flags, start + 6);
-    le32(b, 0, start + 8);
-    le32(b, 0, start + 12);
     b[start + 16] = cmd;
     b[start + 17] = version;
     le16(b, 0, start + 18);
-    this.pos += NLMSG_HDRLEN + GENL_HDRLEN;
-    this.starts.push(start);
     return start;
   }
 
@@ -86,7 +78,14 @@ export class MessageWriter {
    */
   beginFixed(type: number, flags: number, size: number): number {
     const padded = align4(size);
-    this.reserve(NLMSG_HDRLEN + padded);
+    const start = this.nlmsghdr(type, flags, padded);
+    for (let i = 0; i < padded; i++) this.buf[start + NLMSG_HDRLEN + i] = 0;
+    return start;
+  }
+
+  /** Writes an nlmsghdr and makes room for `fixed` more bytes after it; returns its start. */
+  private nlmsghdr(type: number, flags: number, fixed: number): number {
+    this.reserve(NLMSG_HDRLEN + fixed);
     const start = this.pos;
     const b = this.buf;
     le32(b, 0, start);
@@ -94,8 +93,7 @@ export class MessageWriter {
     le16(b, flags, start + 6);
     le32(b, 0, start + 8);
     le32(b, 0, start + 12);
-    for (let i = 0; i < padded; i++) b[start + NLMSG_HDRLEN + i] = 0;
-    this.pos += NLMSG_HDRLEN + padded;
+    this.pos += NLMSG_HDRLEN + fixed;
     this.starts.push(start);
     return start;
   }

@@ -25,18 +25,8 @@ import {
   serviceKeyString,
 } from '../../../src/ipvs/model.js';
 import { createLogger } from '../../../src/log.js';
+import { prng } from '../../kernel/random-rules.js';
 import { FakeIpvs, FakeRoutes } from './fakes.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ADDRESSES = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5'];
 
@@ -81,7 +71,7 @@ const FOREIGN: ServiceWithDestinations = {
  * succeeds and the kernel matches as soon as the loop is idle.
  */
 async function scenario(seed: number, steps: number, outside: boolean): Promise<void> {
-  const r = rng(seed);
+  const r = prng(seed);
   const events: string[] = [];
   const kernel = new FakeIpvs(events, () =>
     r() < 0.5 ? Promise.resolve() : new Promise((res) => setTimeout(res, Math.floor(r() * 3))),
