@@ -52,6 +52,8 @@ export interface IpvsPort extends IpvsReadPort, Partial<TimeoutsPort> {
 
 /** The routing side (the BGP module in production). */
 export interface RoutesPort {
+  /** Loads what start needs without starting it (optional). */
+  prepare?(): Promise<void>;
   start(): Promise<void>;
   /** The whole set of routes to announce (the first set after warm-up). */
   setRoutes(routes: ReadonlyMap<string, Announcement>): void;
@@ -227,6 +229,8 @@ export class Daemon {
         ? 'IPVS table read and programmed; starting the checks'
         : 'IPVS not available; starting the checks anyway',
     );
+    // Loaded before the first probes too, for the same reason; started after them.
+    await this.options.routes.prepare?.().catch(() => undefined);
     this.startedAt = this.now();
     this.engine = this.options.health((e) => this.onHealth(e));
     this.engine.update(this.checks());

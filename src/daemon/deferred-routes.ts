@@ -15,6 +15,7 @@ export class DeferredRoutes implements RoutesPort {
   private real: RoutesPort | undefined;
   private routes: Map<string, Announcement> | undefined;
   private fleetListener: (() => void) | undefined;
+  private loaded: Promise<RoutesPort> | undefined;
 
   /**
    * `load` builds the real routing side; `placeholder` is the status to show
@@ -25,8 +26,15 @@ export class DeferredRoutes implements RoutesPort {
     private readonly placeholder: Pick<BgpStatus, 'mode' | 'address'>,
   ) {}
 
+  /** Loads the module now, before start (the daemon does it ahead of the checks' first storm). */
+  async prepare(): Promise<void> {
+    this.loaded ??= this.load();
+    await this.loaded;
+  }
+
   async start(): Promise<void> {
-    const real = await this.load();
+    this.loaded ??= this.load();
+    const real = await this.loaded;
     if (this.fleetListener) real.onFleetChange?.(this.fleetListener);
     // Decisions made while loading go first, so the module starts from the current wish.
     if (this.routes) real.setRoutes(this.routes);

@@ -40,6 +40,9 @@ export class Scheduled<T> {
   ) {}
 }
 
+/** Entries fired by one timer callback; the rest of those due go in the next turn. */
+export const FIRE_PER_TURN = 256;
+
 export class TimerQueue<T> {
   private heap: Scheduled<T>[] = [];
   private armedAt = Infinity;
@@ -117,8 +120,16 @@ export class TimerQueue<T> {
     const now = this.clock.now();
     // Entries scheduled by the callbacks below for `now` or earlier wait for
     // the next turn, so a callback that reschedules at once cannot spin.
+    // At most FIRE_PER_TURN at a time: a queue that has fallen behind (more checks due
+    // than the CPU keeps up with) must leave I/O its turn between batches, or the
+    // netlink replies, the API and everything else the daemon does wait behind it.
     const due: Scheduled<T>[] = [];
-    while (this.heap.length && (this.heap[0] as Scheduled<T>).at <= now) due.push(this.pop());
+    while (
+      due.length < FIRE_PER_TURN &&
+      this.heap.length &&
+      (this.heap[0] as Scheduled<T>).at <= now
+    )
+      due.push(this.pop());
     for (const e of due) this.fire(e.item, e.at);
     this.arm();
   }

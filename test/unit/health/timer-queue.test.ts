@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimerQueue } from '../../../src/health/timer-queue.js';
+import { FIRE_PER_TURN, TimerQueue } from '../../../src/health/timer-queue.js';
 import { ManualClock } from './manual-clock.js';
 
 describe('TimerQueue', () => {
@@ -48,5 +48,16 @@ describe('TimerQueue', () => {
     expect(runs).toBe(1);
     clock.advance(0);
     expect(runs).toBe(2);
+  });
+
+  it('fires at most FIRE_PER_TURN entries per turn when it has fallen behind, the rest next turn', () => {
+    const clock = new ManualClock();
+    const fired: number[] = [];
+    const q = new TimerQueue<number>(clock, (item) => fired.push(item));
+    for (let i = 0; i < FIRE_PER_TURN + 10; i++) q.schedule(i, 1);
+    clock.advance(1);
+    expect(fired).toHaveLength(FIRE_PER_TURN);
+    clock.advance(0);
+    expect(fired).toEqual(Array.from({ length: FIRE_PER_TURN + 10 }, (_, i) => i));
   });
 });
