@@ -53,6 +53,7 @@ sidecar stops; the IPVS table is left as it is.`,
       { raiseFdLimit, checkDescriptorBudget },
       { DescriptorBudget },
       { DeferredRoutes },
+      { watchLoopStalls },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -67,8 +68,11 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../fd-limit.js'),
       import('../health/descriptor-budget.js'),
       import('../daemon/deferred-routes.js'),
+      import('../loop-stall.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
+    // Unreferenced: it never keeps a failed start alive.
+    const stopWatch = watchLoopStalls(log);
     const warn = (warnings: readonly LocatedIssue[]) => {
       for (const w of warnings)
         log.warn(
@@ -202,6 +206,7 @@ sidecar stops; the IPVS table is left as it is.`,
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     process.off('SIGHUP', onHup);
+    stopWatch();
     await api.close();
     await daemon.stop('withdraw');
     ctx.stopped?.();

@@ -84,6 +84,9 @@ interface Entry {
   stopped: boolean;
 }
 
+/** A deadline firing this late (ms) means the thread was busy, not the target slow. */
+export const STALL_MS = 100;
+
 /** New probes in one update above which their first runs are spread (`spread`). */
 export const SPREAD_ABOVE = 64;
 
@@ -95,6 +98,9 @@ export class HealthEngine {
   private readonly reported = new Map<string, Status>();
   private readonly queue: TimerQueue<Entry>;
   private readonly deadlines: TimerQueue<ProbeRun>;
+  private expiring: ProbeRun[] = [];
+  /** Runs whose deadline fired late once and was moved on. */
+  private readonly extended = new WeakSet<ProbeRun>();
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly makeProbe: (spec: ProbeSpec) => Probe;
@@ -105,7 +111,40 @@ export class HealthEngine {
     this.random = options.random ?? Math.random;
     this.makeProbe = options.createProbe ?? defaultCreateProbe;
     this.queue = new TimerQueue(this.clock, (entry, at) => this.start(entry, at));
-    this.deadlines = new TimerQueue(this.clock, (run) => run.expire());
+    this.deadlines = new TimerQueue(this.clock, (run, at, entry) =>
+      this.deadlineDue(run, at, entry),
+    );
+  }
+
+  /**
+   * A deadline that fires late means the thread was busy (a long collection,
+   * a big reload, a starved CPU) while the probe waited: its reply may be in
+   * the socket, unread. Such a run gets the time it lost once more, up to its
+   * timeout, so detection takes at most twice the timeout under a stall and
+   * a stall alone never fails a healthy real server. Expiry then waits for
+   * one poll of I/O, all the runs due in a turn together.
+   */
+  private deadlineDue(run: ProbeRun, at: number, entry: Scheduled<ProbeRun>): void {
+    const now = this.clock.now();
+    const late = now - at;
+    if (late > STALL_MS && !this.extended.has(run)) {
+      this.extended.add(run);
+      // The same entry, so the settle's cancel still finds it.
+      this.deadlines.schedule(run, now + Math.min(late, run.timeoutMs), entry);
+      return;
+    }
+    this.extended.delete(run);
+    if (!this.clock.afterIo) {
+      run.expire();
+      return;
+    }
+    this.expiring.push(run);
+    if (this.expiring.length > 1) return;
+    this.clock.afterIo(() => {
+      const runs = this.expiring;
+      this.expiring = [];
+      for (const r of runs) r.expire();
+    });
   }
 
   /** Number of distinct probes running. */

@@ -10,6 +10,12 @@ export interface Clock {
   now(): number;
   setTimer(fn: () => void, delayMs: number): unknown;
   clearTimer(handle: unknown): void;
+  /**
+   * Runs `fn` once the event loop has polled for I/O; absent, at once. A
+   * deadline is judged there, so a reply that arrived while the thread was
+   * busy wins over a timer that fired late.
+   */
+  afterIo?(fn: () => void): void;
 }
 
 export const systemClock: Clock = {
@@ -21,6 +27,7 @@ export const systemClock: Clock = {
     return t;
   },
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  afterIo: (fn) => setImmediate(fn),
 };
 
 /**
@@ -51,7 +58,7 @@ export class TimerQueue<T> {
 
   constructor(
     private readonly clock: Clock,
-    private readonly fire: (item: T, scheduledAt: number) => void,
+    private readonly fire: (item: T, scheduledAt: number, entry: Scheduled<T>) => void,
   ) {}
 
   get size(): number {
@@ -130,7 +137,7 @@ export class TimerQueue<T> {
       (this.heap[0] as Scheduled<T>).at <= now
     )
       due.push(this.pop());
-    for (const e of due) this.fire(e.item, e.at);
+    for (const e of due) this.fire(e.item, e.at, e);
     this.arm();
   }
 

@@ -33,7 +33,7 @@ bgp:
   draining: {communities: [graceful-shutdown]}
   shutdown: {drain_time: 6s}
 defaults:
-  check: {type: http, port: 8080, path: /, interval: 500ms, timeout: 300ms, rise: 1, fall: 2}
+  check: {type: http, port: 8080, path: /, interval: 1s, timeout: 800ms, rise: 1, fall: 2}
 services:
   - name: web
     vip: 198.51.100.10
@@ -144,7 +144,7 @@ describe('anycastd run on a real kernel', () => {
     expect(await saved()).toBe(table(1, 0));
     console.log(`drain of a dead real server: ${Math.round(drained)} ms`);
     expect(drained, `the drain took ${Math.round(drained)} ms; ${logSince(killedAt)}`).toBeLessThan(
-      500 * 2 + 300 + 1500,
+      1000 * 2 + 800 + 1500,
     );
     expect(await router.nexthops(VIP)).toEqual([link.director4]);
 

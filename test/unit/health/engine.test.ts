@@ -166,6 +166,49 @@ describe('HealthEngine', () => {
     await engine.stop();
   });
 
+  it('gives a run whose deadline fired late the time the stall took from it, once', async () => {
+    const clock = new ManualClock();
+    const events: { id: string; to: string; at: number }[] = [];
+    const pendingRuns: ((r: ProbeResult) => void)[] = [];
+    const engine = new HealthEngine({
+      onEvent: (e) => events.push({ id: e.id, to: e.to, at: clock.now() }),
+      clock,
+      createProbe: () => ({
+        run: (run: ProbeRun) =>
+          new Promise<ProbeResult>((resolve) => {
+            run.onExpire(() => resolve({ ok: false, reason: 'timeout' }));
+            pendingRuns.push(resolve);
+          }),
+        close: () => {},
+      }),
+    });
+    const settle = () => new Promise((r) => setImmediate(r));
+    engine.update([['a', check('10.0.0.1', { initial: 'up', fall: 1, interval: '10s' })]]);
+    clock.advance(0);
+    expect(pendingRuns).toHaveLength(1);
+    // The thread is busy past the 500 ms timeout; the reply came in meanwhile.
+    clock.stall(800);
+    clock.advance(0);
+    pendingRuns[0]?.({ ok: true, reason: 'connected' });
+    await settle();
+    expect(events.filter((e) => e.to === 'down')).toEqual([]);
+
+    // A run that never answers still fails: at the extended deadline, 800 + 300.
+    clock.advance(10_000 - 800);
+    expect(pendingRuns).toHaveLength(2);
+    clock.stall(800);
+    clock.advance(0);
+    await settle();
+    expect(events.filter((e) => e.to === 'down')).toEqual([]);
+    clock.advance(299);
+    await settle();
+    expect(events.filter((e) => e.to === 'down')).toEqual([]);
+    clock.advance(1);
+    await settle();
+    expect(events.filter((e) => e.to === 'down')).toEqual([{ id: 'a', to: 'down', at: 11_100 }]);
+    await engine.stop();
+  });
+
   it('uses the fast interval while a transition is pending', async () => {
     const { engine, targets, tick } = setup();
     engine.update([['a', check('10.0.0.1', { fast_interval: '600ms', rise: 3, initial: 'down' })]]);

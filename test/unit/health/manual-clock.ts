@@ -51,4 +51,9 @@ export class ManualClock implements Clock {
     }
     this.time = end;
   }
+
+  /** Time passes with the thread busy: nothing fires until the next advance. */
+  stall(ms: number): void {
+    this.time += ms;
+  }
 }
