@@ -21,7 +21,7 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   sourcemap: 'linked',
   external: ['koffi', 'netlink'],
   // CommonJS dependencies call require() for Node's own modules; an ES module has
