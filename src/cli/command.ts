@@ -95,6 +95,9 @@ export function defineCommand<const O extends OptionSpecs>(command: Command<O>):
   return command as unknown as Command;
 }
 
+/** Where `run` and `validate` look without `--config`: the Debian package's conffile. */
+export const DEFAULT_CONFIG = '/etc/anycastd/anycastd.yaml';
+
 /** `--config FILE`, as every command that reads a configuration takes it. */
 export const configOption = {
   type: 'string',

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { configOption, defineCommand } from './command.js';
+import { DEFAULT_CONFIG, configOption, defineCommand } from './command.js';
 import type { LocatedIssue } from '../config/load.js';
 
 export const runCommand = defineCommand({
@@ -26,12 +26,11 @@ the daemon keeps running on the old one. SIGINT or SIGTERM stop it: routes get
 the draining attributes for bgp.shutdown.drain_time, are withdrawn, the
 sidecar stops; the IPVS table is left as it is.`,
   options: {
-    config: configOption,
+    config: { ...configOption, description: `the configuration file (${DEFAULT_CONFIG})` },
   },
-  examples: ['anycastd run --config /etc/anycastd/anycastd.yaml'],
+  examples: ['anycastd run', 'anycastd run --config ./anycastd.yaml'],
   async run({ options }, ctx) {
-    const file = options.config;
-    if (!file) throw new UsageError('--config FILE is required', 'run');
+    const file = options.config ?? DEFAULT_CONFIG;
     const { loadConfigFile, describeProblems } = await import('../config/load.js');
     const loaded = await loadConfigFile(file);
     if (loaded.issues) {

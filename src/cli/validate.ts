@@ -4,8 +4,7 @@
  * what the file declares. `--schema` prints the JSON Schema editors use.
  */
 import { ExitCode } from '../exit-codes.js';
-import { UsageError } from '../errors.js';
-import { configOption, defineCommand } from './command.js';
+import { DEFAULT_CONFIG, configOption, defineCommand } from './command.js';
 
 export const validateCommand = defineCommand({
   name: 'validate',
@@ -19,7 +18,7 @@ as mh across directors without sloppy_tcp; they do not change the exit code.
 With --schema, prints the configuration's JSON Schema instead (for editors:
 yaml-language-server and others).`,
   options: {
-    config: configOption,
+    config: { ...configOption, description: `the configuration file (${DEFAULT_CONFIG})` },
     json: { type: 'boolean', description: 'print one JSON object instead of text' },
     schema: { type: 'boolean', description: 'print the JSON Schema of the configuration and exit' },
   },
@@ -30,12 +29,12 @@ yaml-language-server and others).`,
       ctx.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       return ExitCode.Ok;
     }
-    if (!options.config) throw new UsageError('--config FILE is required', 'validate');
+    const file = options.config ?? DEFAULT_CONFIG;
     const { loadConfigFile, describeProblems, locate } = await import('../config/load.js');
-    const r = await loadConfigFile(options.config);
+    const r = await loadConfigFile(file);
     if (r.issues) {
       if (options.json) ctx.stdout.write(`${JSON.stringify({ valid: false, issues: r.issues })}\n`);
-      else ctx.stderr.write(describeProblems(options.config, r.issues));
+      else ctx.stderr.write(describeProblems(file, r.issues));
       return ExitCode.InvalidInput;
     }
     const c = r.config;
@@ -52,10 +51,9 @@ yaml-language-server and others).`,
     };
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      for (const w of warnings)
-        ctx.stderr.write(`${options.config}: warning: ${locate(w)}: ${w.message}\n`);
+      for (const w of warnings) ctx.stderr.write(`${file}: warning: ${locate(w)}: ${w.message}\n`);
       ctx.stdout.write(
-        `${options.config}: valid — director ${summary.director}, ${summary.vips} VIPs, ` +
+        `${file}: valid — director ${summary.director}, ${summary.vips} VIPs, ` +
           `${summary.services} services (${summary.ipvsServices} IPVS services), ` +
           `${summary.realServers} real servers, ${summary.peers} BGP peers` +
           (warnings.length > 0
