@@ -14,7 +14,14 @@ export const globalOptions = {
     type: 'string',
     valueName: 'LEVEL',
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    description: 'log level of the JSON log on stderr (default: info, or $ANYCASTD_LOG_LEVEL)',
+    description: 'log level of the log on stderr (default: info, or $ANYCASTD_LOG_LEVEL)',
+  },
+  'log-format': {
+    type: 'string',
+    valueName: 'FORMAT',
+    choices: ['json', 'text'],
+    description:
+      'log format: json lines, or text for a terminal (default: text when stderr is a terminal, else json; or $ANYCASTD_LOG_FORMAT)',
   },
 } as const satisfies OptionSpecs;
 
@@ -24,6 +31,7 @@ export interface Resolved {
   command: Command;
   help: boolean;
   logLevel: string | undefined;
+  logFormat: string | undefined;
   options: Record<string, string | boolean | string[]>;
   args: Record<string, string[]>;
 }
@@ -45,11 +53,16 @@ export function resolve(root: Command, argv: readonly string[]): Resolved {
   let i = 0;
   while (i < rest.length) {
     const word = rest[i] as string;
-    if (word === '--log-level') {
+    if (word === '--log-level' || word === '--log-format') {
       i += 2;
       continue;
     }
-    if (word === '-h' || word === '--help' || word.startsWith('--log-level=')) {
+    if (
+      word === '-h' ||
+      word === '--help' ||
+      word.startsWith('--log-level=') ||
+      word.startsWith('--log-format=')
+    ) {
       i += 1;
       continue;
     }
@@ -103,20 +116,23 @@ export function resolve(root: Command, argv: readonly string[]): Resolved {
     }
     options[name] = value;
   }
-  const logLevel = values['log-level'];
-  const levels: readonly string[] = globalOptions['log-level'].choices;
-  if (typeof logLevel === 'string' && !levels.includes(logLevel)) {
-    throw new UsageError(
-      `--log-level: "${logLevel}" is not one of ${globalOptions['log-level'].choices.join(', ')}`,
-      commandPath(path),
-    );
+  for (const name of ['log-level', 'log-format'] as const) {
+    const value = values[name];
+    const choices: readonly string[] = globalOptions[name].choices;
+    if (typeof value === 'string' && !choices.includes(value))
+      throw new UsageError(
+        `--${name}: "${value}" is not one of ${choices.join(', ')}`,
+        commandPath(path),
+      );
   }
+  const logLevel = values['log-level'];
   const args = help ? {} : bindPositionals(command, parsed.positionals, path);
   return {
     path,
     command,
     help,
     logLevel: typeof logLevel === 'string' ? logLevel : undefined,
+    logFormat: typeof values['log-format'] === 'string' ? values['log-format'] : undefined,
     options,
     args,
   };

@@ -4,7 +4,7 @@
  */
 import { CliError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { createLogger, isLogLevel, type Logger } from '../log.js';
+import { type LogFormat, type Logger, createLogger, isLogFormat, isLogLevel } from '../log.js';
 import type { CliContext, Command, CommandInput, OptionSpecs } from './command.js';
 import { renderHelp } from './help.js';
 import { resolve } from './parse.js';
@@ -17,7 +17,7 @@ export interface CliIo {
   signal: AbortSignal;
   stopped?: () => void;
   /** Builds the logger once the level is known; tests pass a silent one. */
-  makeLogger?: (level: string) => Logger;
+  makeLogger?: (level: string, format: LogFormat) => Logger;
 }
 
 export async function runCli(root: Command, argv: readonly string[], io: CliIo): Promise<number> {
@@ -34,8 +34,18 @@ export async function runCli(root: Command, argv: readonly string[], io: CliIo):
   }
   const envLevel = io.env.ANYCASTD_LOG_LEVEL;
   const level = resolved.logLevel ?? (envLevel && isLogLevel(envLevel) ? envLevel : 'info');
+  const envFormat = io.env.ANYCASTD_LOG_FORMAT;
+  const format: LogFormat =
+    resolved.logFormat && isLogFormat(resolved.logFormat)
+      ? resolved.logFormat
+      : envFormat && isLogFormat(envFormat)
+        ? envFormat
+        : 'isTTY' in io.stderr && io.stderr.isTTY === true
+          ? 'text'
+          : 'json';
   const makeLogger =
-    io.makeLogger ?? ((l: string) => createLogger({ level: isLogLevel(l) ? l : 'info' }));
+    io.makeLogger ??
+    ((l: string, f: LogFormat) => createLogger({ level: isLogLevel(l) ? l : 'info', format: f }));
   // Built on first use: most commands never log, and the logger is costly to start.
   let log: Logger | undefined;
   const ctx: CliContext = {
@@ -48,7 +58,7 @@ export async function runCli(root: Command, argv: readonly string[], io: CliIo):
     signal: io.signal,
     ...(io.stopped ? { stopped: io.stopped } : {}),
     get log() {
-      log ??= makeLogger(level);
+      log ??= makeLogger(level, format);
       return log;
     },
   };

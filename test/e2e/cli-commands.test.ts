@@ -285,5 +285,19 @@ services:
 
     daemon.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+    // stderr is no terminal here: JSON lines, the level by name, as journald takes them.
+    const first = JSON.parse(daemon.output().split('\n')[0] ?? '') as Record<string, unknown>;
+    expect(first).toMatchObject({ level: 'info', director: 'cli-lab' });
+
+    // The same daemon start as text, asked for by the option.
+    const text = director.spawn(bin, ['--log-format', 'text', 'run', '--config', file]);
+    const end = Date.now() + 60_000;
+    while (!/ INFO {2}daemon table_programmed: /.test(text.output()) && Date.now() < end)
+      await sleep(100);
+    text.kill('SIGTERM');
+    expect(await text.exited).toBe(0);
+    expect(text.output()).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}daemon table_programmed: IPVS table read and programmed/m,
+    );
   });
 });

@@ -22,12 +22,24 @@ describe('logger', () => {
     );
     const event = JSON.parse(lines[0] as string) as Record<string, unknown>;
     expect(event).toMatchObject({
-      level: 30,
+      level: 'info',
       pid: process.pid,
       event: 'vip_announced',
       vip: '192.0.2.10',
       msg: 'announced',
     });
+  });
+
+  it('writes text for a terminal: time, level, component, event, message, then the fields', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: 'info', format: 'text', destination });
+    log
+      .child({ component: 'daemon' })
+      .warn({ event: 'vip_state', vip: '192.0.2.10', reason: 'web: 0 of 2 up' }, 'withdraw');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARN {2}daemon vip_state: withdraw vip=192\.0\.2\.10 reason="web: 0 of 2 up"\n$/,
+    );
   });
 
   it('redacts passwords and tokens at any of the first three levels', () => {

@@ -64,7 +64,7 @@ describe('spawned sidecar at start', () => {
     const from = Date.now();
     await sidecar.start();
     expect(Date.now() - from).toBeGreaterThanOrEqual(300);
-    expect(lines.find((l) => l.event === 'sidecar_slow')).toMatchObject({ level: 40 });
+    expect(lines.find((l) => l.event === 'sidecar_slow')).toMatchObject({ level: 'warn' });
     const pid = sidecar.pid;
     expect(pid).toBeGreaterThan(0);
     await sidecar.stop();

@@ -45,6 +45,7 @@ describe('anycastd CLI', () => {
     [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
     [['--log-level', 'loud', 'version'], '--log-level: "loud" is not one of fatal, error'],
     [['--log-level'], 'option --log-level needs a value'],
+    [['--log-format', 'xml', 'version'], '--log-format: "xml" is not one of json, text'],
   ])('rejects %j with exit 2 naming the culprit', async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
@@ -77,6 +78,7 @@ describe('anycastd CLI', () => {
   it('accepts global options before or after the command', async () => {
     expect((await cli('--log-level', 'debug', 'version')).code).toBe(0);
     expect((await cli('version', '--log-level=warn')).code).toBe(0);
+    expect((await cli('--log-format', 'text', 'version', '--log-format=json')).code).toBe(0);
     expect((await cli('-h', 'version')).stdout).toContain('Usage: anycastd version');
   });
 });
