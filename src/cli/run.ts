@@ -53,6 +53,7 @@ sidecar stops; the IPVS table is left as it is.`,
       { DescriptorBudget },
       { DeferredRoutes },
       { watchLoopStalls },
+      { sdNotify },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -68,6 +69,7 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../health/descriptor-budget.js'),
       import('../daemon/deferred-routes.js'),
       import('../loop-stall.js'),
+      import('../sd-notify.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     // Unreferenced: it never keeps a failed start alive.
@@ -80,6 +82,14 @@ sidecar stops; the IPVS table is left as it is.`,
         );
     };
     warn(loaded.warnings);
+    // Under systemd (Type=notify): ready once running, and what it is doing meanwhile.
+    const notify = (state: string) => {
+      try {
+        sdNotify(state);
+      } catch (err) {
+        log.warn({ event: 'sd_notify_failed', err: String(err) }, String(err));
+      }
+    };
     const token = config.api.tokenFile
       ? (await readFile(config.api.tokenFile, 'utf8')).trim()
       : undefined;
@@ -145,7 +155,9 @@ sidecar stops; the IPVS table is left as it is.`,
     );
 
     const reload = async () => {
+      notify('RELOADING=1');
       const r = await loadConfigFile(file);
+      notify('READY=1');
       if (r.issues) {
         log.error(
           { event: 'reload_refused', issues: r.issues },
@@ -198,6 +210,7 @@ sidecar stops; the IPVS table is left as it is.`,
       await api.close();
       throw failed;
     }
+    notify(`READY=1\nSTATUS=running: ${config.services.length} services`);
     const onHup = () => void reload();
     process.on('SIGHUP', onHup);
     await new Promise<void>((resolve) => {
@@ -205,6 +218,7 @@ sidecar stops; the IPVS table is left as it is.`,
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     process.off('SIGHUP', onHup);
+    notify('STOPPING=1');
     stopWatch();
     await api.close();
     await daemon.stop('withdraw');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, type RunResult } from '../lab/exec.js';
 import type { LabProcess } from '../lab/netns.js';
+import { notifySocket } from '../lab/notify-socket.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
 const bin = join(process.cwd(), 'dist/main.js');
@@ -223,7 +224,12 @@ services:
 `;
     const file = join(dir, 'anycastd.yaml');
     writeFileSync(file, config(['10.3.0.2']));
-    const daemon: LabProcess = director.spawn(bin, ['run', '--config', file]);
+    // As under systemd's Type=notify: the daemon says when it is ready, reloading, stopping.
+    const notifyPath = join(dir, 'notify');
+    const notify = notifySocket(notifyPath);
+    const daemon: LabProcess = director.spawn(bin, ['run', '--config', file], {
+      env: { ...process.env, NOTIFY_SOCKET: notifyPath },
+    });
     const inDir = (args: string[]) =>
       director.run(bin, [...args, '--api', api], { allowFailure: true });
     const withToken = (args: string[]) => inDir([...args, '--token-file', tokenFile]);
@@ -242,6 +248,12 @@ services:
     await until('the real server at weight 1', async () =>
       (await weights()).includes('-r 10.3.0.2:80 -g -w 1'),
     );
+    const told: string[] = [];
+    await until('READY=1 on the notify socket', () => {
+      told.push(...notify.drain());
+      return Promise.resolve(told.length > 0);
+    });
+    expect(told).toEqual(['READY=1\nSTATUS=running: 1 services']);
     const status = await inDir(['status']);
     expectOk(status);
     expect(status.stdout).toMatch(/^director cli-lab: running/);
@@ -285,6 +297,16 @@ services:
 
     daemon.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+    // The refused reload and the one taken (the one without a token never reached it),
+    // each RELOADING then READY; then the stop.
+    expect(notify.drain()).toEqual([
+      'RELOADING=1',
+      'READY=1',
+      'RELOADING=1',
+      'READY=1',
+      'STOPPING=1',
+    ]);
+    notify.close();
     // stderr is no terminal here: JSON lines, the level by name, as journald takes them.
     const first = JSON.parse(daemon.output().split('\n')[0] ?? '') as Record<string, unknown>;
     expect(first).toMatchObject({ level: 'info', director: 'cli-lab' });
