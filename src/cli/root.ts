@@ -2,6 +2,7 @@
 import { ExitCode } from '../exit-codes.js';
 import type { Command } from './command.js';
 import { checkCommand } from './check.js';
+import { completionCommand, manCommand } from './docs.js';
 import { renderHelp } from './help.js';
 import { sidecarGuardCommand } from './sidecar-guard.js';
 import { importCommand } from './import.js';
@@ -27,9 +28,11 @@ healthy director (ECMP).`,
   },
   subcommands: [
     checkCommand,
+    completionCommand(() => rootCommand),
     drainCommand,
     importCommand,
     ipvsCommand,
+    manCommand(() => rootCommand),
     planCommand,
     realserverCommand,
     reloadCommand,
