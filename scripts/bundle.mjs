@@ -8,7 +8,7 @@
 // Left out of the bundle: the packages with native code (koffi, netlink),
 // which load their binaries from node_modules.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 const started = performance.now();
@@ -33,9 +33,26 @@ const result = await build({
   metafile: true,
 });
 chmodSync('dist/main.js', 0o755);
+writeFileSync('dist/third-party.json', `${JSON.stringify(thirdParty(result.metafile), null, 2)}\n`);
 const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
 const bytes = files.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0);
 console.log(
   `bundle: dist/main.js and ${files.length - 1} chunks, ${(bytes / 1e6).toFixed(1)} MB, ` +
     `in ${Math.round(performance.now() - started)} ms`,
 );
+
+/**
+ * The packages whose code the bundle carries, with their licences: the Debian
+ * package's copyright file lists them.
+ */
+function thirdParty(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  return [...dirs]
+    .map((dir) => JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')))
+    .map((p) => ({ name: p.name, version: p.version, license: p.license ?? 'UNKNOWN' }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
