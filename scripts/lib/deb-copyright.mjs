@@ -3,13 +3,13 @@
 // anycastd's licence, the Node.js runtime's, and every package whose code is
 // in the bundle (dist/third-party.json) or shipped beside it (node_modules).
 //
-//   node scripts/lib/deb-copyright.mjs LIBDIR NODE_LICENSE_FILE
+//   node scripts/lib/deb-copyright.mjs LIBDIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [lib, nodeLicense] = process.argv.slice(2);
-if (!lib || !nodeLicense) {
-  console.error('usage: deb-copyright.mjs LIBDIR NODE_LICENSE_FILE');
+const [lib] = process.argv.slice(2);
+if (!lib) {
+  console.error('usage: deb-copyright.mjs LIBDIR');
   process.exit(2);
 }
 
@@ -30,12 +30,6 @@ function shipped(dir) {
 
 const bundled = JSON.parse(readFileSync(join(lib, 'dist', 'third-party.json'), 'utf8'));
 const beside = shipped(join(lib, 'node_modules'));
-const indent = (text) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((l) => (l.trim() === '' ? ' .' : ` ${l}`))
-    .join('\n');
 
 const out = [
   'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/',
@@ -48,7 +42,8 @@ const out = [
   'Files: usr/lib/anycastd/node/*',
   'Copyright: Node.js contributors and the authors of its bundled libraries',
   'License: Node.js',
-  indent(readFileSync(nodeLicense, 'utf8')),
+  ' Node.js is under the MIT licence; the libraries it carries are under the',
+  ' licences its LICENSE file gives in full: /usr/share/doc/anycastd/LICENSE.node.',
   '',
 ];
 for (const p of beside) {

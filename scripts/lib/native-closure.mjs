@@ -25,6 +25,11 @@ function resolve(name, from) {
   return existsSync(join(top, 'package.json')) ? top : undefined;
 }
 
+/** Dependencies used only to compile a native module (headers), never loaded. */
+const BUILD_ONLY = new Set(['node-addon-api']);
+/** Files of kept packages that only build or test them: they never run on a director. */
+const UNUSED = ['koffi/cnoke.cjs', 'node-gyp-build/bin.js', 'node-gyp-build/build-test.js', 'node-gyp-build/optional.js'];
+
 const keep = new Set();
 const queue = wanted.map((name) => {
   const dir = join(root, name);
@@ -38,8 +43,7 @@ while (queue.length) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const deps = { ...manifest.dependencies, ...manifest.optionalDependencies };
   for (const name of Object.keys(deps)) {
-    // Type declarations are for compilers, not for the runtime.
-    if (name.startsWith('@types/')) continue;
+    if (BUILD_ONLY.has(name) || name.startsWith('@types/')) continue;
     const found = resolve(name, dir);
     if (found) queue.push(found);
   }
@@ -78,4 +82,7 @@ for (const dir of keep) {
     if (platform !== 'linux-x64') rmSync(join(prebuilds, platform), { recursive: true });
   }
 }
+// koffi ships a musl build beside the glibc one; Debian is glibc.
+rmSync(join(root, '@koromix/koffi-linux-x64/musl_x64'), { recursive: true, force: true });
+for (const file of UNUSED) rmSync(join(root, file), { force: true });
 console.error(`native-closure: kept ${[...keep].map((d) => relative(root, d)).join(', ')}`);
