@@ -28,6 +28,10 @@ function shipped(dir) {
   return out;
 }
 
+// The year of the release, for the notice of anycastd's own files.
+const year = new Date(
+  Number(process.env.SOURCE_DATE_EPOCH ?? Date.now() / 1000) * 1000,
+).getUTCFullYear();
 const bundled = JSON.parse(readFileSync(join(lib, 'dist', 'third-party.json'), 'utf8'));
 const beside = shipped(join(lib, 'node_modules'));
 
@@ -36,7 +40,7 @@ const out = [
   'Upstream-Name: anycastd',
   '',
   'Files: *',
-  'Copyright: the anycastd authors',
+  `Copyright: ${year} the anycastd authors`,
   'License: Apache-2.0',
   '',
   'Files: usr/lib/anycastd/node/*',
@@ -56,7 +60,7 @@ for (const p of beside) {
 }
 out.push(
   'Files: usr/lib/anycastd/dist/*',
-  'Copyright: the anycastd authors, and the authors of the packages bundled with it:',
+  `Copyright: ${year} the anycastd authors, and the authors of the packages bundled with it:`,
   ...bundled.map((p) => ` ${p.name} ${p.version} (${p.license})`),
   'License: Apache-2.0 and the licences listed above',
   '',

@@ -28,7 +28,12 @@ function resolve(name, from) {
 /** Dependencies used only to compile a native module (headers), never loaded. */
 const BUILD_ONLY = new Set(['node-addon-api']);
 /** Files of kept packages that only build or test them: they never run on a director. */
-const UNUSED = ['koffi/cnoke.cjs', 'node-gyp-build/bin.js', 'node-gyp-build/build-test.js', 'node-gyp-build/optional.js'];
+const UNUSED = [
+  'koffi/cnoke.cjs',
+  'node-gyp-build/bin.js',
+  'node-gyp-build/build-test.js',
+  'node-gyp-build/optional.js',
+];
 
 const keep = new Set();
 const queue = wanted.map((name) => {
