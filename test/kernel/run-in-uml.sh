@@ -9,6 +9,8 @@
 #   ANYCASTD_LAB_MEM       guest memory (default 2048M)
 #   ANYCASTD_LAB_TIMEOUT   seconds before the guest is killed (default 3600)
 #   ANYCASTD_LAB_VERBOSE=1 show the UML kernel's own messages as they come
+#   ANYCASTD_LAB_INIT      busybox (default): the command runs under the lab's own init;
+#                          systemd: systemd is PID 1 and runs the command as a service
 # Variables named ANYCASTD_*, VITEST_*, CI, TERM, NO_COLOR and FORCE_COLOR are
 # passed into the guest; ANYCASTD_LAB=uml is set there.
 #
@@ -117,7 +119,7 @@ console_filter() {
 }
 LD_PRELOAD="$shim" TMPDIR=/dev/shm timeout --kill-after=10 "$timeout_s" "$uml" \
   mem="${ANYCASTD_LAB_MEM:-2048M}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
-  init="$here/uml-init.sh" con0=null,fd:1 con=null ssl=null quiet panic=-1 \
+  init="$here/uml-init.sh" ANYCASTD_LAB_INIT="${ANYCASTD_LAB_INIT:-busybox}" con0=null,fd:1 con=null ssl=null quiet panic=-1 \
   ANYCASTD_LAB_JOB="$job" ANYCASTD_LAB_PROJECT="$project" \
   </dev/null 2>>"$uml_err" > >(console_filter) &
 uml_pid=$!

@@ -9,7 +9,8 @@
 # guest never got that far, which the launcher reports as a lab failure.
 #
 # Boot parameters arrive as environment variables (the kernel hands unknown
-# key=value parameters to init): ANYCASTD_LAB_JOB, ANYCASTD_LAB_PROJECT.
+# key=value parameters to init): ANYCASTD_LAB_JOB, ANYCASTD_LAB_PROJECT,
+# ANYCASTD_LAB_INIT (busybox, the default, or systemd).
 
 bb=/bin/busybox
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -81,6 +82,32 @@ stage2() {
     echo 4 >"$ANYCASTD_LAB_JOB/rc"
     $bb sync
     $bb poweroff -f
+  fi
+
+  # With ANYCASTD_LAB_INIT=systemd the job runs as a service of systemd, which
+  # becomes PID 1 here: for tests of the package's units.
+  if [ "$ANYCASTD_LAB_INIT" = systemd ]; then
+    $bb mkdir -p /etc/systemd/system
+    $bb cat >/etc/systemd/system/anycastd-lab-job.service <<UNIT
+[Unit]
+Description=kernel lab job
+DefaultDependencies=no
+[Service]
+Type=oneshot
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/console
+ExecStart=/bin/sh -c '/bin/bash $ANYCASTD_LAB_JOB/job.sh; echo \$? >$ANYCASTD_LAB_JOB/rc; sync'
+ExecStopPost=/bin/systemctl --no-block poweroff --force --force
+UNIT
+    $bb cat >/etc/systemd/system/anycastd-lab.target <<UNIT
+[Unit]
+Description=kernel lab
+Wants=anycastd-lab-job.service
+UNIT
+    $bb stty -F /dev/console -onlcr 2>/dev/null
+    echo "anycastd-lab: ready"
+    exec /lib/systemd/systemd --unit=anycastd-lab.target --show-status=false --log-target=kmsg
   fi
 
   # Everything the console printed before this line is boot chatter that the
