@@ -49,9 +49,18 @@ export default defineConfig({
       },
       {
         test: {
-          // The Debian package, installed in the kernel lab with systemd as PID 1.
+          // The Debian package file scripts/release builds, on the host.
           name: 'package',
           include: ['test/package/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          // That package installed in the kernel lab, with systemd as PID 1.
+          name: 'installed',
+          include: ['test/installed/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/kernel/global-setup.ts'],
           fileParallelism: false,

@@ -17,7 +17,7 @@ gobgpd (same host or pod). anycastd keeps a connection to --listen open while it
 lives (bgp.sidecar.guard in its config). When no anycastd has been connected for
 --dead-time, the guard withdraws every route gobgpd originates, so a dead
 anycastd leaves no route behind; one that restarts within the dead time changes
-nothing. Runs until SIGINT or SIGTERM.`,
+nothing. Runs until SIGINT or SIGTERM, then exits 0.`,
   options: {
     gobgp: {
       type: 'string',
@@ -63,6 +63,8 @@ nothing. Runs until SIGINT or SIGTERM.`,
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await guard.stop();
-    return ExitCode.Interrupted;
+    // An asked-for stop is a clean one, as service managers expect (exit 0).
+    ctx.stopped?.();
+    return ExitCode.Ok;
   },
 });

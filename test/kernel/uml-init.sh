@@ -91,7 +91,8 @@ stage2() {
     $bb cat >/etc/systemd/system/anycastd-lab-job.service <<UNIT
 [Unit]
 Description=kernel lab job
-DefaultDependencies=no
+# After sysinit and basic.target, as any service of a booted machine: their units
+# (systemd-tmpfiles empties /tmp) must not run under the job's feet.
 [Service]
 Type=oneshot
 StandardOutput=tty

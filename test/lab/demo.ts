@@ -33,7 +33,7 @@ const PREFIX = `${VIP}/32`;
 const START_MS = 180_000;
 
 export interface DemoOptions {
-  /** anycastd's compiled entry point (dist/main.js). */
+  /** anycastd's compiled entry point (dist/main.js), or an installed program (/usr/bin/anycastd). */
   main: string;
   directors?: number;
   reals?: number;

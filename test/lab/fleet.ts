@@ -225,9 +225,13 @@ export async function requests(client: Netns, count: number): Promise<Record<str
   return JSON.parse(r.stdout) as Record<string, number>;
 }
 
-/** Starts `anycastd run` on a director with its configuration; `main` is dist/main.js. */
+/**
+ * Starts `anycastd run` on a director with its configuration. `main` is a
+ * script run with node (dist/main.js) or an installed program (/usr/bin/anycastd).
+ */
 export function startAnycastd(d: FleetDirector, main: string): void {
-  d.daemon = d.ns.spawn('node', [main, 'run', '--config', d.config]);
+  const args = ['run', '--config', d.config];
+  d.daemon = main.endsWith('.js') ? d.ns.spawn('node', [main, ...args]) : d.ns.spawn(main, args);
 }
 
 /**

@@ -15,7 +15,7 @@ import { Router, requirePrograms } from '../lab/bgp-fabric.js';
 import { run } from '../lab/exec.js';
 import type { LabProcess } from '../lab/netns.js';
 import { useNetnsLab } from '../lab/vitest.js';
-import { ensureInstalled, system } from './deb.js';
+import { ensureInstalled, system } from '../lab/deb.js';
 
 const VIP = '198.51.100.10';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,6 +54,15 @@ async function show(unit: string): Promise<Record<string, string>> {
       .split('\n')
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
+}
+
+/** The router's session with the director: established or not, and since when. */
+async function sessionSince(router: Router): Promise<{ established: boolean; since: string }> {
+  const line = (await router.birdc('show', 'protocols', 'd0v4'))
+    .split('\n')
+    .find((l) => l.startsWith('d0v4'));
+  const fields = line?.trim().split(/\s+/) ?? [];
+  return { established: fields[5] === 'Established', since: fields[4] ?? '' };
 }
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -207,7 +216,9 @@ describe('anycastd.service under systemd', () => {
     );
     expect(await show('anycastd')).toMatchObject({ ActiveState: 'active', MainPID: String(pid) });
 
-    // A crash: Restart=on-failure brings it back; /run/anycastd is kept for it.
+    // A crash: Restart=on-failure brings it back; /run/anycastd is kept for it. The
+    // router keeps the route through it (graceful restart) and gets a new session.
+    const sessionBefore = await sessionSince(router);
     await must('systemctl', ['kill', '--kill-whom=main', '--signal=KILL', 'anycastd']);
     await until(
       'restarted after the crash',
@@ -219,13 +230,22 @@ describe('anycastd.service under systemd', () => {
     );
     unit = await show('anycastd');
     expect(unit.NRestarts).toBe('1');
+    await until(
+      'a new BGP session after the restart',
+      async () => {
+        const now = await sessionSince(router);
+        return now.established && now.since !== sessionBefore.since;
+      },
+      60_000,
+    );
     await router.waitNexthops(`${VIP}/32`, ['10.0.1.2'], 60_000);
 
     // Stop: SIGTERM to anycastd alone (KillMode=mixed), routes withdrawn, a clean exit.
     await must('systemctl', ['stop', 'anycastd']);
     unit = await show('anycastd');
     expect(unit).toMatchObject({ ActiveState: 'inactive', Result: 'success', ExecMainStatus: '0' });
-    expect(await router.nexthops(`${VIP}/32`)).toEqual([]);
+    // Withdrawn, not left to the router's graceful-restart timer (30 s) as a dropped session would be.
+    await router.waitNexthops(`${VIP}/32`, [], 10_000);
     const left = await system('pgrep', ['-x', 'gobgpd']);
     expect(left.stdout.trim()).toBe('');
   });
