@@ -5,7 +5,7 @@
  * it is doing. Node has no unix datagram sockets; this goes through libc.
  * Without $NOTIFY_SOCKET (not under systemd) nothing is sent.
  */
-import { libc } from './libc.js';
+import { type Libc, type LibcFn, libc } from './libc.js';
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -27,6 +27,22 @@ export function unixAddress(path: string): { address: Buffer; length: number } |
   return { address, length };
 }
 
+let bound: { c: Libc; socket: LibcFn; sendto: LibcFn; close: LibcFn } | undefined;
+
+/** The three libc calls, bound on first use only (most runs are not under systemd). */
+function bindings(): NonNullable<typeof bound> {
+  if (bound === undefined) {
+    const c = libc();
+    bound = {
+      c,
+      socket: c.func('int socket(int, int, int)'),
+      sendto: c.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)'),
+      close: c.func('int close(int)'),
+    };
+  }
+  return bound;
+}
+
 /**
  * Sends `state` (e.g. "READY=1\nSTATUS=running") to systemd. Returns false
  * when not under systemd; throws when the socket is named but cannot be
@@ -37,10 +53,7 @@ export function sdNotify(state: string, env: NodeJS.ProcessEnv = process.env): b
   if (!socketPath) return false;
   const target = unixAddress(socketPath);
   if (!target) throw new Error(`NOTIFY_SOCKET=${socketPath} is not a unix socket path`);
-  const c = libc();
-  const socket = c.func('int socket(int, int, int)');
-  const sendto = c.func('long sendto(int, const void *, size_t, int, const void *, uint32_t)');
-  const close = c.func('int close(int)');
+  const { c, socket, sendto, close } = bindings();
   const fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new Error(`socket(AF_UNIX) failed: errno ${c.errno()}`);
   try {

@@ -47,7 +47,7 @@ const out = [
   'Copyright: Node.js contributors and the authors of its bundled libraries',
   'License: Node.js',
   ' Node.js is under the MIT licence; the libraries it carries are under the',
-  ' licences its LICENSE file gives in full: /usr/share/doc/anycastd/LICENSE.node.',
+  ' licences its LICENSE file gives in full: /usr/share/doc/anycastd/LICENSE.nodejs.',
   '',
 ];
 for (const p of beside) {

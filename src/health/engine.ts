@@ -133,7 +133,6 @@ export class HealthEngine {
       this.deadlines.schedule(run, now + Math.min(late, run.timeoutMs), entry);
       return;
     }
-    this.extended.delete(run);
     if (!this.clock.afterIo) {
       run.expire();
       return;

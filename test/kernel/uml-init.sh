@@ -87,7 +87,9 @@ stage2() {
   # With ANYCASTD_LAB_INIT=systemd the job runs as a service of systemd, which
   # becomes PID 1 here: for tests of the package's units.
   if [ "$ANYCASTD_LAB_INIT" = systemd ]; then
-    $bb mkdir -p /etc/systemd/system
+    $bb mkdir -p /etc/systemd/system /etc/systemd/system.conf.d
+    # Units starting and stopping are the tests' business, not the console's.
+    printf '[Manager]\nShowStatus=no\n' >/etc/systemd/system.conf.d/anycastd-lab.conf
     $bb cat >/etc/systemd/system/anycastd-lab-job.service <<UNIT
 [Unit]
 Description=kernel lab job
