@@ -42,7 +42,9 @@ const COVERED: Record<string, string> = {
   'realserver up': 'test/integration/realserver/realserver.test.ts',
   'realserver down': 'test/integration/realserver/realserver.test.ts',
   'realserver check': 'test/integration/realserver/realserver.test.ts',
-  'sidecar-guard': 'test/integration/bgp/external.test.ts',
+  'sidecar-guard': 'test/integration/bgp/external.test.ts; test/installed/systemd.test.ts',
+  man: 'this file: man and completion; test/installed/install.test.ts',
+  completion: 'this file: man and completion; test/installed/install.test.ts',
 };
 
 const cli = (args: readonly string[], input?: string) =>
@@ -84,6 +86,24 @@ describe('the built program, command by command', () => {
     expectOk(r);
     expect(r.stdout).toMatch(new RegExp(`^anycastd ${manifest.version.replace(/\./g, '\\.')} `));
     expect((await cli(['--version'])).stdout).toBe(r.stdout);
+  });
+
+  it('man and completion', async () => {
+    const man = await cli(['man', '--date', '2026-01-02']);
+    expectOk(man);
+    expect(man.stdout.split('\n')[0]).toBe(
+      `.TH ANYCASTD 8 "2026-01-02" "anycastd ${manifest.version}" "System Administration"`,
+    );
+    expect(man.stdout).toContain('.SS anycastd ipvs restore\n');
+    const bad = await cli(['man', '--date', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"yesterday" is not YYYY-MM-DD');
+    const completion = await cli(['completion', 'bash']);
+    expectOk(completion);
+    expect(completion.stdout).toContain('complete -F _anycastd anycastd');
+    const zsh = await cli(['completion', 'zsh']);
+    expect(zsh.code).toBe(2);
+    expect(zsh.stderr).toContain('shell "zsh" is not supported');
   });
 
   it('validate: the shipped example passes, a broken file exits 3 naming the path and line', async () => {

@@ -39,7 +39,7 @@ describe('anycastd CLI', () => {
   it.each([
     [
       ['bogus'],
-      'anycastd: unknown command "bogus"; commands: check, drain, import, ipvs, plan, realserver, reload, run, sidecar-guard, status, undrain, validate, version',
+      'anycastd: unknown command "bogus"; commands: check, completion, drain, import, ipvs, man, plan, realserver, reload, run, sidecar-guard, status, undrain, validate, version',
     ],
     [['version', '--bogus'], 'anycastd version: unknown option --bogus'],
     [['version', 'extra'], 'anycastd version: unexpected argument "extra"'],
