@@ -17,6 +17,7 @@ import { formatLargeCommunity, parseLargeCommunity } from '../bgp/communities.js
 import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/settings.js';
 import type { SidecarMode } from '../bgp/speaker.js';
 import { parseListen } from '../api/listen.js';
+import { isLoopback } from '../model/address-scope.js';
 import { parseCheck } from '../health/spec.js';
 import type { Family, ServiceConfig, ServiceFlag } from '../ipvs/model.js';
 import { service as ipvsService } from '../ipvs/validate.js';
@@ -57,10 +58,19 @@ export function parseConfig(input: unknown): ParseResult {
   if (!r.success) return { issues: [...fromZod(r.error, input), ...partialIssues(input)] };
   const raw = r.data;
   const issues: Issue[] = [];
-  if (!parseListen(raw.api.listen))
+  const listen = parseListen(raw.api.listen);
+  if (!listen)
     issues.push({
       path: 'api.listen',
       message: `${show(raw.api.listen)} is not unix:///absolute/path or host:port`,
+    });
+  else if (listen.kind === 'tcp' && !listenIsLocal(listen.host) && raw.api.token_file === undefined)
+    issues.push({
+      path: 'api.listen',
+      message:
+        `${show(raw.api.listen)} is not on loopback, and without api.token_file anyone who ` +
+        'can reach it could drain the director or reload it: set api.token_file, or listen on ' +
+        '127.0.0.1, [::1] or a unix socket',
     });
   const bgp = parseBgp(raw.bgp, raw.director.router_id, issues);
   const services = parseServices(
@@ -685,4 +695,11 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** Loopback by address, or the name `localhost`, which resolves to nothing else. */
+function listenIsLocal(host: string): boolean {
+  if (host === 'localhost') return true;
+  const a = parseAddress(host);
+  return a !== undefined && isLoopback(a);
 }

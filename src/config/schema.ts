@@ -10,11 +10,21 @@ import { z } from 'zod';
 import { SCHEDULERS } from '../ipvs/model.js';
 import { IPVS_SYSCTLS, IPVS_SYSCTL_NAMES } from '../ipvs/sysctls.js';
 import { parseAddress } from '../model/address.js';
+import { vipScopeProblem } from '../model/address-scope.js';
 import { duration } from './duration-field.js';
 import { show } from './issues.js';
 
 const address = z.string().refine((s) => parseAddress(s) !== undefined, {
   error: (iss) => `${show(iss.input)} is not an IP address`,
+});
+/** A VIP: an address routers can forward to one of many directors (see address-scope.ts). */
+const vipProblem = (s: string): string | undefined => {
+  const a = parseAddress(s);
+  return a ? vipScopeProblem(a) : undefined;
+};
+const vipAddress = address.refine((s) => vipProblem(s) === undefined, {
+  error: (iss) =>
+    `${show(iss.input)} is ${vipProblem(String(iss.input)) ?? ''}; a VIP must be a unicast address routers can forward to`,
 });
 const ipv4 = z.string().refine((s) => parseAddress(s)?.family === 'ipv4', {
   error: (iss) => `${show(iss.input)} is not an IPv4 address`,
@@ -193,7 +203,7 @@ export const serviceSchema = z
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
       error: 'must be 1..63 letters, digits, ".", "_" or "-", starting with a letter or digit',
     }),
-    vip: address,
+    vip: vipAddress,
     ports: z.array(portSchema).min(1).optional(),
     fwmark: z.number().int().min(1).max(4294967295).optional(),
     forwarding: z.enum(['dr', 'nat', 'tunnel']).optional(),

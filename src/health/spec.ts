@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { duration } from '../config/duration-field.js';
 import { formatDuration } from '../config/duration.js';
 import { InvalidInputError, type Issue, fromZod, show } from '../config/issues.js';
+import { dnsNameProblem, tokenProblem } from '../model/wire-text.js';
 
 /** Where a probe goes. */
 export interface Target {
@@ -174,9 +175,15 @@ const port = z.number().int().min(1).max(65535);
 const count = z.number().int().min(1).max(100);
 const headerToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** A string written into a request as one token (path, host, server name, service). */
+const token = (base: z.ZodString) =>
+  base.refine((v) => tokenProblem(v) === undefined, {
+    error: (iss) => `${show(iss.input)} ${tokenProblem(String(iss.input)) ?? ''}`,
+  });
+
 const tlsSchema = z
   .object({
-    sni: z.string().min(1).optional(),
+    sni: token(z.string().min(1)).optional(),
     verify: z.boolean().default(false),
     ca: z.string().min(1).optional(),
     cert: z.string().min(1).optional(),
@@ -239,8 +246,8 @@ const schema = z.discriminatedUnion('type', [
       type: z.enum(['http', 'https']),
       ...common,
       method: z.enum(HTTP_METHODS).default('GET'),
-      path: z.string().startsWith('/').default('/'),
-      host: z.string().min(1).optional(),
+      path: token(z.string().startsWith('/')).default('/'),
+      host: token(z.string().min(1)).optional(),
       headers: z
         .record(
           z.string().regex(headerToken, {
@@ -277,7 +284,9 @@ const schema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('dns'),
       ...common,
-      name: z.string().min(1).max(253),
+      name: z.string().refine((v) => dnsNameProblem(v) === undefined, {
+        error: (iss) => `${show(iss.input)} ${dnsNameProblem(String(iss.input)) ?? ''}`,
+      }),
       qtype: z
         .union([
           z.enum(Object.keys(DNS_TYPES) as [string, ...string[]]),
@@ -293,7 +302,12 @@ const schema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('grpc'),
       ...common,
-      service: z.string().default(''),
+      service: z
+        .string()
+        .refine((v) => v === '' || tokenProblem(v) === undefined, {
+          error: (iss) => `${show(iss.input)} ${tokenProblem(String(iss.input)) ?? ''}`,
+        })
+        .default(''),
       tls: tlsSchema.optional(),
     })
     .strict(),
