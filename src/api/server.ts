@@ -32,19 +32,42 @@ export interface ApiServer {
 }
 
 const MAX_BODY = 64 * 1024;
+/** The whole request (headers and body) must arrive within this; Node's default is 300 s. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 5_000;
+
+/** A request the API refuses: answered with `status` and a JSON body naming the problem. */
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export async function startApi(
   listen: ListenAddress,
   token: string | undefined,
   handlers: ApiHandlers,
   log: Logger,
+  limits: { requestTimeoutMs?: number } = {},
 ): Promise<ApiServer> {
-  const server: Server = createServer((req, res) => {
+  const requestTimeout = limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node checks the request deadlines every 30 s by default: a slow client would get 40 s.
+  const options = { connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) };
+  const server: Server = createServer(options, (req, res) => {
     void handle(req, res, token, handlers).catch((err: unknown) => {
+      if (err instanceof RequestError) {
+        send(res, err.status, { ok: false, message: err.message });
+        return;
+      }
       log.error({ event: 'api_error', error: String(err), path: req.url }, 'API request failed');
       send(res, 500, { ok: false, message: String(err) });
     });
   });
+  server.requestTimeout = requestTimeout;
+  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
   if (listen.kind === 'unix') {
     mkdirSync(dirname(listen.path), { recursive: true });
     rmSync(listen.path, { force: true });
@@ -79,7 +102,7 @@ async function handle(
   token: string | undefined,
   h: ApiHandlers,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://anycastd');
+  const url = requestUrl(req.url);
   if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, h.status());
   if (req.method === 'GET' && url.pathname === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -96,14 +119,14 @@ async function handle(
     return send(res, r.ok ? 200 : 422, r);
   }
   if (url.pathname === '/drain' || url.pathname === '/undrain') {
-    const target = (body as { target?: unknown }).target;
+    const target = body.target;
     if (typeof target !== 'string')
       return send(res, 400, { ok: false, message: 'body must be {"target": "..."}' });
     const r = await h.drain(target, url.pathname === '/drain');
     return send(res, r.ok ? 200 : 404, r);
   }
   if (url.pathname === '/plan') {
-    const text = (body as { config?: unknown }).config;
+    const text = body.config;
     if (typeof text !== 'string')
       return send(res, 400, { ok: false, message: 'body must be {"config": "<YAML>"}' });
     const r = await h.plan(text);
@@ -119,20 +142,42 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://anycastd');
+  } catch {
+    throw new RequestError(400, `request target ${JSON.stringify(target)} is not a path`);
+  }
+}
+
+/** The body as a JSON object; an empty body is `{}`. */
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > MAX_BODY) throw new Error('request body too large');
+    if (size > MAX_BODY) throw new RequestError(413, `request body is over ${MAX_BODY} bytes`);
     chunks.push(c);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  return text ? (JSON.parse(text) as unknown) : {};
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new RequestError(400, `request body is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new RequestError(400, 'request body must be a JSON object');
+  return body as Record<string, unknown>;
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   if (res.headersSent) return;
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(code, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }
