@@ -3,8 +3,8 @@
  * located by line in the file (`services[1].reals[3].address (line 42): ...`).
  * YAML syntax errors and duplicate keys are problems like any other.
  */
-import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { MAX_ALIASES, TooLarge, readBounded, textBoundsProblem } from './bounds.js';
 import { type Issue } from './issues.js';
 import { type ParseResult, parseConfig } from './parse.js';
 import { configWarnings } from './warnings.js';
@@ -24,6 +24,8 @@ export type LoadResult =
   | { config?: undefined; issues: LocatedIssue[] };
 
 export function parseConfigText(text: string): LoadResult {
+  const bounds = textBoundsProblem(text);
+  if (bounds) return { issues: [{ path: '', message: bounds.message, line: bounds.line }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -35,7 +37,24 @@ export function parseConfigText(text: string): LoadResult {
       })),
     };
   }
-  const r = parseConfig(doc.toJS({ maxAliasCount: 100 }));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    // The yaml package throws a ReferenceError naming the alias count.
+    const message = (err as Error).message;
+    return {
+      issues: [
+        {
+          path: '',
+          message: /alias/i.test(message)
+            ? `YAML: aliases expand too far (at most ${MAX_ALIASES} aliases are resolved): ${message}`
+            : `YAML: ${message}`,
+        },
+      ],
+    };
+  }
+  const r = parseConfig(value);
   if (r.config)
     return {
       config: r.config,
@@ -50,9 +69,10 @@ export function parseConfigText(text: string): LoadResult {
 export async function loadConfigFile(file: string): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file);
   } catch (err) {
-    return { issues: [{ path: '', message: `cannot read ${file}: ${(err as Error).message}` }] };
+    const why = err instanceof TooLarge ? 'refused' : 'cannot read';
+    return { issues: [{ path: '', message: `${why} ${file}: ${(err as Error).message}` }] };
   }
   return parseConfigText(text);
 }
