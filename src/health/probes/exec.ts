@@ -1,7 +1,9 @@
 /**
  * exec check: run a program with an argument vector (never through a shell),
- * the target in its environment, in its own process group so a timeout kills
- * it and anything it started. Exit 0 is up. With dynamic weight, keepalived's
+ * in a clean environment (PATH, the target, and the check's own `env`: none of
+ * the daemon's variables, which may hold secrets), in its own process group so
+ * a timeout kills it and anything it started. Exit 0 is up; the verdict is the
+ * program's exit, not the end of its output (a background child may hold it). With dynamic weight, keepalived's
  * MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight code − 2.
  */
 import { formatDuration } from '../../config/duration.js';
@@ -11,11 +13,15 @@ import type { ExecProbe } from '../spec.js';
 
 /** Output kept for the reason of a failed run. */
 const OUTPUT_TAIL = 200;
+/** After the program exits, how long its output may take to drain before the verdict. */
+const DRAIN_MS = 100;
+/** The search path a check gets unless its `env` sets PATH. */
+export const EXEC_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function execProbe(spec: ExecProbe): Probe {
   const [file, ...args] = spec.command as [string, ...string[]];
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    PATH: EXEC_PATH,
     ANYCASTD_TARGET_ADDRESS: spec.target.address,
     ANYCASTD_TARGET_PORT: spec.target.port ? String(spec.target.port) : '',
     ...spec.env,
@@ -58,11 +64,24 @@ export function execProbe(spec: ExecProbe): Probe {
           finish(fail(`timeout after ${formatDuration(run.timeoutMs)}, killed`));
         });
         child.once('error', (err) => finish(fail(`cannot run ${file}: ${errorReason(err)}`)));
-        child.once('close', (code, signal) => {
+        child.once('exit', (code, signal) => {
           // Children the program left behind must not outlive the check.
           killGroup();
-          if (signal) finish(fail(`killed by ${signal}`));
-          else finish(judge(code ?? 1, output));
+          const verdict = () => {
+            if (signal) finish(fail(`killed by ${signal}`));
+            else finish(judge(code ?? 1, output));
+          };
+          // The output read so far is in; what is still in the pipes follows shortly,
+          // unless something outside the group holds them open.
+          const drained = setTimeout(() => {
+            child.stdout.destroy();
+            child.stderr.destroy();
+            verdict();
+          }, DRAIN_MS);
+          child.once('close', () => {
+            clearTimeout(drained);
+            verdict();
+          });
         });
       });
     },

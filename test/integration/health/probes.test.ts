@@ -435,6 +435,36 @@ describe('exec check', () => {
     });
   });
 
+  it("runs in a clean environment: none of the daemon's variables, a PATH of its own", async () => {
+    process.env.ANYCASTD_TEST_SECRET = 'hunter2';
+    try {
+      const failing = script('clean-fail.sh', 'env | sort | tr "\\n" " "; exit 1');
+      const seen = await probeOnce({
+        type: 'exec',
+        port: 8080,
+        command: [failing],
+        env: { MINE: '1' },
+      });
+      expect(seen.reason).not.toContain('hunter2');
+      expect(seen.reason).toContain('ANYCASTD_TARGET_ADDRESS=127.0.0.1');
+      expect(seen.reason).toContain('MINE=1');
+      expect(seen.reason).toContain(
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      );
+      expect(seen.reason).not.toContain('HOME=');
+    } finally {
+      delete process.env.ANYCASTD_TEST_SECRET;
+    }
+  });
+
+  it('judges by the exit, not by stdout closing: a background child holding it is no timeout', async () => {
+    const file = script('bg.sh', 'setsid sleep 5 & echo started; exit 0');
+    const started = performance.now();
+    const r = await probeOnce({ type: 'exec', command: [file], timeout: '3s' });
+    expect(r).toMatchObject({ ok: true, reason: 'exit 0' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it('passes arguments without a shell', async () => {
     const file = script('args.sh', '[ "$1" = "a b;c" ] && [ "$#" = 1 ]');
     expect(await probeOnce({ type: 'exec', command: [file, 'a b;c'] })).toMatchObject({ ok: true });
