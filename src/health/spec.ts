@@ -106,6 +106,10 @@ export interface ExecProbe {
   target: Target;
   command: readonly string[];
   env: Readonly<Record<string, string>>;
+  /** Runs as this user (name or uid): `nobody` unless the check asks for another, root included. */
+  user: string;
+  /** And this group; the user's own by default. */
+  group?: string | undefined;
   /** Exit code 1 is down, 0 up, 2..255 up with weight code−2 (keepalived's misc_dynamic). */
   dynamicWeight: boolean;
 }
@@ -324,6 +328,14 @@ const schema = z.discriminatedUnion('type', [
           z.string(),
         )
         .default({}),
+      user: z
+        .string()
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/)
+        .default('nobody'),
+      group: z
+        .string()
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
+        .optional(),
       dynamic_weight: z.boolean().default(false),
     })
     .strict(),
@@ -425,6 +437,8 @@ function toProbe(p: Parsed, target: Target, issues: Issue[], base: string): Prob
         target,
         command: p.command,
         env: p.env,
+        user: p.user,
+        group: p.group,
         dynamicWeight: p.dynamic_weight,
       };
     case 'icmp':

@@ -19,8 +19,9 @@ import { ensureInstalled, system } from '../lab/deb.js';
 
 const VIP = '198.51.100.10';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// The capabilities the unit bounds the daemon to: NET_BIND_SERVICE (10), NET_ADMIN (12), NET_RAW (13).
-const CAPS = (1n << 10n) | (1n << 12n) | (1n << 13n);
+// The capabilities the unit bounds the daemon to: SETGID (6), SETUID (7), NET_BIND_SERVICE (10),
+// NET_ADMIN (12), NET_RAW (13).
+const CAPS = (1n << 6n) | (1n << 7n) | (1n << 10n) | (1n << 12n) | (1n << 13n);
 
 const CONFIG = `
 director: {name: pkg-director, router_id: 10.0.1.2}

@@ -2,7 +2,7 @@
  * exec check: run a program with an argument vector (never through a shell),
  * in a clean environment (PATH, the target, and the check's own `env`: none of
  * the daemon's variables, which may hold secrets), in its own process group so
- * a timeout kills it and anything it started. Exit 0 is up; the verdict is the
+ * a timeout kills it and anything it started, as `user` (nobody by default). Exit 0 is up; the verdict is the
  * program's exit, not the end of its output (a background child may hold it). With dynamic weight, keepalived's
  * MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight code − 2.
  */
@@ -10,6 +10,7 @@ import { formatDuration } from '../../config/duration.js';
 import { spawn } from 'node:child_process';
 import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import type { ExecProbe } from '../spec.js';
+import { resolveIdentity } from './exec-user.js';
 
 /** Output kept for the reason of a failed run. */
 const OUTPUT_TAIL = 200;
@@ -26,6 +27,9 @@ export function execProbe(spec: ExecProbe): Probe {
     ANYCASTD_TARGET_PORT: spec.target.port ? String(spec.target.port) : '',
     ...spec.env,
   };
+
+  // Looked up once per check; a missing account fails every run with the reason.
+  const identity = resolveIdentity(spec.user, spec.group);
 
   function judge(code: number, output: string): ProbeResult {
     const tail = output.trim() ? `: ${output.trim().slice(-OUTPUT_TAIL)}` : '';
@@ -45,7 +49,18 @@ export function execProbe(spec: ExecProbe): Probe {
           done = true;
           resolve(r);
         };
-        const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        if ('error' in identity) {
+          finish(fail(`cannot run ${file}: ${identity.error}`));
+          return;
+        }
+        // Node sets the group, drops supplementary groups, then sets the user.
+        const child = spawn(file, args, {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+          uid: identity.uid,
+          gid: identity.gid,
+        });
         const collect = (chunk: Buffer) => {
           output = (output + chunk.toString('utf8')).slice(-4 * OUTPUT_TAIL);
         };

@@ -413,6 +413,8 @@ describe('grpc check', () => {
 
 describe('exec check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'anycastd-exec-'));
+  // The checks run as nobody by default: it must reach the scripts and write its markers.
+  chmodSync(dir, 0o1777);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const script = (name: string, body: string) => {
     const file = join(dir, name);
@@ -463,6 +465,23 @@ describe('exec check', () => {
     const r = await probeOnce({ type: 'exec', command: [file], timeout: '3s' });
     expect(r).toMatchObject({ ok: true, reason: 'exit 0' });
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('runs as nobody unless told otherwise, without supplementary groups; root only when asked', async () => {
+    const file = script('id.sh', 'echo "$(id -u):$(id -g):$(id -G)"; exit 1');
+    expect((await probeOnce({ type: 'exec', command: [file] })).reason).toBe(
+      'exit 1: 65534:65534:65534',
+    );
+    expect((await probeOnce({ type: 'exec', command: [file], user: 'root' })).reason).toBe(
+      'exit 1: 0:0:0',
+    );
+    expect(
+      (await probeOnce({ type: 'exec', command: [file], user: 'nobody', group: 'root' })).reason,
+    ).toBe('exit 1: 65534:0:0');
+    expect(await probeOnce({ type: 'exec', command: [file], user: 'no-such-user' })).toMatchObject({
+      ok: false,
+      reason: `cannot run ${file}: user "no-such-user" is not in /etc/passwd`,
+    });
   });
 
   it('passes arguments without a shell', async () => {
