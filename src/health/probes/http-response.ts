@@ -5,6 +5,10 @@
  */
 
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** Interim (1xx) responses taken before the real one; more is a server that never answers. */
+export const MAX_INTERIM = 8;
+/** A chunk-size line (size and extensions) longer than this is not a chunk header. */
+export const MAX_CHUNK_LINE = 1024;
 
 export type Parsed =
   | { kind: 'incomplete'; status?: number | undefined }
@@ -25,6 +29,7 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** Parses `data` from its first byte; call again with more data while incomplete. */
 export function parseResponse(data: Buffer, options: ParseOptions): Parsed {
   let start = 0;
+  let interim = 0;
   for (;;) {
     const end = data.indexOf(CRLFCRLF, start);
     if (end < 0) {
@@ -46,6 +51,9 @@ export function parseResponse(data: Buffer, options: ParseOptions): Parsed {
     const bodyStart = end + 4;
     // Informational responses precede the real one.
     if (status >= 100 && status < 200 && status !== 101) {
+      interim++;
+      if (interim > MAX_INTERIM)
+        return { kind: 'invalid', reason: `more than ${MAX_INTERIM} interim (1xx) responses` };
       start = bodyStart;
       continue;
     }
@@ -103,7 +111,13 @@ function readChunked(data: Buffer, start: number, status: number, options: Parse
   let pos = start;
   for (;;) {
     const lineEnd = data.indexOf('\r\n', pos, 'latin1');
-    if (lineEnd < 0) break;
+    if (lineEnd < 0) {
+      if (data.length - pos > MAX_CHUNK_LINE)
+        return { kind: 'invalid', reason: `chunk-size line longer than ${MAX_CHUNK_LINE} bytes` };
+      break;
+    }
+    if (lineEnd - pos > MAX_CHUNK_LINE)
+      return { kind: 'invalid', reason: `chunk-size line longer than ${MAX_CHUNK_LINE} bytes` };
     const sizeText = data.toString('latin1', pos, lineEnd).split(';')[0]?.trim() ?? '';
     if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText))
       return { kind: 'invalid', reason: 'bad chunk size in chunked body' };
