@@ -60,9 +60,11 @@ export default defineConfig({
         test: {
           // That package installed in the kernel lab, with systemd as PID 1.
           name: 'installed',
-          include: ['test/installed/**/*.test.ts'],
+          include: ['test/installed/**/*.test.ts', 'test/e2e/cli-commands.test.ts'],
           environment: 'node',
-          globalSetup: ['test/kernel/global-setup.ts'],
+          globalSetup: ['test/installed/global-setup.ts'],
+          // cli-commands.test.ts runs every command of this program rather than dist/main.js.
+          env: { ANYCASTD_BIN: '/usr/bin/anycastd' },
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 300_000,

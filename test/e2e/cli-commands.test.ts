@@ -1,5 +1,5 @@
 /**
- * Every command of the built program (dist/main.js, the package's bin), run
+ * Every command of the built program (dist/main.js, or $ANYCASTD_BIN), run
  * once as a user runs it, with realistic input, its output and exit code
  * checked. The sources can pass while the bundle breaks (a dynamic import the
  * bundler rewrites), so this runs nothing in-process.
@@ -16,7 +16,9 @@ import type { LabProcess } from '../lab/netns.js';
 import { notifySocket } from '../lab/notify-socket.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
-const bin = join(process.cwd(), 'dist/main.js');
+// The built program, or with $ANYCASTD_BIN an installed one (the installed tier runs this file
+// against the Debian package's /usr/bin/anycastd).
+const bin = process.env.ANYCASTD_BIN ?? join(process.cwd(), 'dist/main.js');
 const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,7 +41,7 @@ const COVERED: Record<string, string> = {
   'ipvs save': 'this file: ipvs; test/e2e/ipvs.test.ts',
   'ipvs restore': 'this file: ipvs; test/e2e/ipvs.test.ts',
   realserver: 'test/integration/realserver/realserver.test.ts',
-  'realserver up': 'test/integration/realserver/realserver.test.ts',
+  'realserver up': 'test/integration/realserver/realserver.test.ts; test/installed/fleet.test.ts',
   'realserver down': 'test/integration/realserver/realserver.test.ts',
   'realserver check': 'test/integration/realserver/realserver.test.ts',
   'sidecar-guard': 'test/integration/bgp/external.test.ts; test/installed/systemd.test.ts',

@@ -39,6 +39,8 @@ let installed: Promise<RunResult> | undefined;
  */
 export function ensureInstalled(): Promise<RunResult> {
   installed ??= (async () => {
+    const had = await system('dpkg-query', ['-W', '-f', '${Status} ${Version}', 'anycastd']);
+    if (had.stdout === `install ok installed ${VERSION}`) return had;
     const r = await system('dpkg', ['-i', debPath()]);
     if (r.code !== 0)
       throw new Error(`dpkg -i ${debPath()} failed (${r.code}):\n${r.stdout}${r.stderr}`);

@@ -205,7 +205,7 @@ export async function runDemo(lab: NetnsLab, opts: DemoOptions): Promise<DemoRes
       !(await step(
         `build the lab: a BIRD router with ECMP, ${nDirectors} directors, ${nReals} real servers, a client`,
         async (detail) => {
-          fleet = await buildFleet(lab, { directors: nDirectors, reals: nReals });
+          fleet = await buildFleet(lab, { directors: nDirectors, reals: nReals, main: opts.main });
           detail.push(
             `directors ${fleet.directors.map((d) => d.address).join(', ')}; real servers ` +
               `${fleet.reals.map((r) => r.address).join(', ')} (set up by anycastd realserver up: VIP on lo, arp_ignore=1, arp_announce=2)`,

@@ -127,6 +127,8 @@ export async function buildFleet(
     /** BFD between the router and each director (BIRD as the directors' BFD speaker). */
     bfd?: boolean;
     check?: CheckTimers;
+    /** The program real servers run `realserver up` with: dist/main.js (default) or an installed one. */
+    main?: string;
   },
 ): Promise<Fleet> {
   const router = await lab.namespace('router');
@@ -165,7 +167,11 @@ export async function buildFleet(
     const address = `10.10.0.${20 + i}`;
     await join_(ns, address);
     // The VIP on lo with ARP kept off it, as an operator sets up a real server.
-    await ns.run('node', [MAIN_JS, 'realserver', 'up', '--vip', VIP], { timeoutMs: 120_000 });
+    const main = opts.main ?? MAIN_JS;
+    const up = ['realserver', 'up', '--vip', VIP];
+    await (main.endsWith('.js')
+      ? ns.run('node', [main, ...up], { timeoutMs: 120_000 })
+      : ns.run(main, up, { timeoutMs: 120_000 }));
     reals.push({ ns, address, name: `real${i}` });
   }
   for (const d of directors)
