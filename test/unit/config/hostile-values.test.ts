@@ -6,21 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { parseCheck } from '../../../src/health/spec.js';
+import { minimalConfig } from './minimal.js';
 
-const minimal = (service: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({
-  director: { name: 'lb1', router_id: '192.0.2.11' },
-  bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
-  services: [
-    {
-      name: 'web',
-      vip: '198.51.100.10',
-      ports: [{ port: 80 }],
-      reals: [{ address: '10.1.0.2' }],
-      ...service,
-    },
-  ],
-  ...top,
-});
+const minimal = minimalConfig;
 
 const problems = (doc: unknown) =>
   (parseConfig(doc).issues ?? []).map((i) => `${i.path}: ${i.message}`);

@@ -3,19 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { parseConfig } from '../../../src/config/parse.js';
+import { minimalConfig } from './minimal.js';
 
-const minimal = () => ({
-  director: { name: 'lb1', router_id: '192.0.2.11' },
-  bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
-  services: [
-    {
-      name: 'web',
-      vip: '198.51.100.10',
-      ports: [{ port: 80 }],
-      reals: [{ address: '10.1.0.2' }, { address: '10.1.0.1' }],
-    },
-  ],
-});
+const minimal = () => minimalConfig();
 
 type Doc = ReturnType<typeof minimal> & Record<string, unknown>;
 

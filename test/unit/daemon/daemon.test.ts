@@ -12,6 +12,7 @@ import type { HealthEvent } from '../../../src/health/engine.js';
 import type { Timeouts } from '../../../src/ipvs/model.js';
 import { createLogger } from '../../../src/log.js';
 import { FakeAddresses, FakeIpvs, FakeRoutes } from './fakes.js';
+import { minimalConfig } from '../config/minimal.js';
 
 const raw = {
   director: { name: 'lb1', router_id: '192.0.2.11' },
@@ -183,18 +184,9 @@ describe('VIP addresses', () => {
     await health('10.1.0.1', 'up');
     await health('10.1.0.2', 'up');
     events.length = 0;
-    const next = parseConfigOrThrow({
-      director: { name: 'lb1', router_id: '192.0.2.11' },
-      bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
-      services: [
-        {
-          name: 'v6',
-          vip: '2001:db8::10',
-          ports: [{ port: 80 }],
-          reals: [{ address: '2001:db8:1::1' }],
-        },
-      ],
-    });
+    const next = parseConfigOrThrow(
+      minimalConfig({ name: 'v6', vip: '2001:db8::10', reals: [{ address: '2001:db8:1::1' }] }),
+    );
     daemon.reload(next);
     await daemon.settled();
     const withdrawn = events.indexOf('routes []');
