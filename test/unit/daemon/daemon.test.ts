@@ -14,19 +14,10 @@ import { createLogger } from '../../../src/log.js';
 import { FakeAddresses, FakeIpvs, FakeRoutes } from './fakes.js';
 import { minimalConfig } from '../config/minimal.js';
 
-const raw = {
-  director: { name: 'lb1', router_id: '192.0.2.11' },
-  bgp: { asn: 65001, peers: [{ address: '192.0.2.1', asn: 65000 }] },
-  services: [
-    {
-      name: 'web',
-      vip: '198.51.100.10',
-      ports: [{ port: 80 }],
-      reals: [{ address: '10.1.0.1' }, { address: '10.1.0.2' }],
-      announce: { min_healthy: 2 },
-    },
-  ],
-};
+const raw = minimalConfig({
+  reals: [{ address: '10.1.0.1' }, { address: '10.1.0.2' }],
+  announce: { min_healthy: 2 },
+});
 const config: Config = parseConfigOrThrow(raw);
 
 function setup(opts: { warmupMaxMs?: number } = {}) {
