@@ -79,6 +79,17 @@ function describeType(value: unknown): string {
  * says what the field needs and what it got. Custom issues raised by our own
  * refinements already carry their full message.
  */
+/**
+ * A refinement whose message is the reason `problem` gives, worked out once:
+ * `problem` returns why the value is refused, or undefined when it is fine.
+ */
+export function refusing(problem: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx): void => {
+    const why = problem(value);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: `${show(value)} ${why}` });
+  };
+}
+
 export function fromZod(
   error: z.ZodError,
   input: unknown,

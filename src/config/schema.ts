@@ -12,20 +12,19 @@ import { IPVS_SYSCTLS, IPVS_SYSCTL_NAMES } from '../ipvs/sysctls.js';
 import { parseAddress } from '../model/address.js';
 import { vipScopeProblem } from '../model/address-scope.js';
 import { duration } from './duration-field.js';
-import { show } from './issues.js';
+import { refusing, show } from './issues.js';
 
 const address = z.string().refine((s) => parseAddress(s) !== undefined, {
   error: (iss) => `${show(iss.input)} is not an IP address`,
 });
 /** A VIP: an address routers can forward to one of many directors (see address-scope.ts). */
-const vipProblem = (s: string): string | undefined => {
-  const a = parseAddress(s);
-  return a ? vipScopeProblem(a) : undefined;
-};
-const vipAddress = address.refine((s) => vipProblem(s) === undefined, {
-  error: (iss) =>
-    `${show(iss.input)} is ${vipProblem(String(iss.input)) ?? ''}; a VIP must be a unicast address routers can forward to`,
-});
+const vipAddress = address.superRefine(
+  refusing((s) => {
+    const a = parseAddress(s);
+    const why = a ? vipScopeProblem(a) : undefined;
+    return why && `is ${why}; a VIP must be a unicast address routers can forward to`;
+  }),
+);
 const ipv4 = z.string().refine((s) => parseAddress(s)?.family === 'ipv4', {
   error: (iss) => `${show(iss.input)} is not an IPv4 address`,
 });

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../config/duration-field.js';
 import { formatDuration } from '../config/duration.js';
-import { InvalidInputError, type Issue, fromZod, show } from '../config/issues.js';
+import { InvalidInputError, type Issue, fromZod, refusing, show } from '../config/issues.js';
 import { dnsNameProblem, tokenProblem } from '../model/wire-text.js';
 
 /** Where a probe goes. */
@@ -180,10 +180,7 @@ const count = z.number().int().min(1).max(100);
 const headerToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** A string written into a request as one token (path, host, server name, service). */
-const token = (base: z.ZodString) =>
-  base.refine((v) => tokenProblem(v) === undefined, {
-    error: (iss) => `${show(iss.input)} ${tokenProblem(String(iss.input)) ?? ''}`,
-  });
+const token = (base: z.ZodString) => base.superRefine(refusing(tokenProblem));
 
 const tlsSchema = z
   .object({
@@ -288,9 +285,7 @@ const schema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('dns'),
       ...common,
-      name: z.string().refine((v) => dnsNameProblem(v) === undefined, {
-        error: (iss) => `${show(iss.input)} ${dnsNameProblem(String(iss.input)) ?? ''}`,
-      }),
+      name: z.string().superRefine(refusing(dnsNameProblem)),
       qtype: z
         .union([
           z.enum(Object.keys(DNS_TYPES) as [string, ...string[]]),
@@ -306,12 +301,7 @@ const schema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('grpc'),
       ...common,
-      service: z
-        .string()
-        .refine((v) => v === '' || tokenProblem(v) === undefined, {
-          error: (iss) => `${show(iss.input)} ${tokenProblem(String(iss.input)) ?? ''}`,
-        })
-        .default(''),
+      service: z.string().superRefine(refusing(tokenProblem)).default(''),
       tls: tlsSchema.optional(),
     })
     .strict(),

@@ -167,11 +167,9 @@ export async function buildFleet(
     const address = `10.10.0.${20 + i}`;
     await join_(ns, address);
     // The VIP on lo with ARP kept off it, as an operator sets up a real server.
-    const main = opts.main ?? MAIN_JS;
-    const up = ['realserver', 'up', '--vip', VIP];
-    await (main.endsWith('.js')
-      ? ns.run('node', [main, ...up], { timeoutMs: 120_000 })
-      : ns.run(main, up, { timeoutMs: 120_000 }));
+    await ns.run(...program(opts.main ?? MAIN_JS, ['realserver', 'up', '--vip', VIP]), {
+      timeoutMs: 120_000,
+    });
     reals.push({ ns, address, name: `real${i}` });
   }
   for (const d of directors)
@@ -236,8 +234,12 @@ export async function requests(client: Netns, count: number): Promise<Record<str
  * script run with node (dist/main.js) or an installed program (/usr/bin/anycastd).
  */
 export function startAnycastd(d: FleetDirector, main: string): void {
-  const args = ['run', '--config', d.config];
-  d.daemon = main.endsWith('.js') ? d.ns.spawn('node', [main, ...args]) : d.ns.spawn(main, args);
+  d.daemon = d.ns.spawn(...program(main, ['run', '--config', d.config]));
+}
+
+/** The command line for anycastd: a script runs under node, an installed program by itself. */
+function program(main: string, args: readonly string[]): [string, string[]] {
+  return main.endsWith('.js') ? ['node', [main, ...args]] : [main, [...args]];
 }
 
 /**

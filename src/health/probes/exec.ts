@@ -1,10 +1,12 @@
 /**
  * exec check: run a program with an argument vector (never through a shell),
- * in a clean environment (PATH, the target, and the check's own `env`: none of
- * the daemon's variables, which may hold secrets), in its own process group so
- * a timeout kills it and anything it started, as `user` (nobody by default). Exit 0 is up; the verdict is the
- * program's exit, not the end of its output (a background child may hold it). With dynamic weight, keepalived's
- * MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight code − 2.
+ * as `user` (nobody by default), in a clean environment (PATH, the target and
+ * the check's own `env`: none of the daemon's variables, which may hold
+ * secrets), in its own process group so a timeout kills it and anything it
+ * started. Exit 0 is up; the verdict is the program's exit, not the end of its
+ * output (a background child may hold that open). With dynamic weight,
+ * keepalived's MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight
+ * code − 2.
  */
 import { formatDuration } from '../../config/duration.js';
 import { spawn } from 'node:child_process';
