@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds dist/: the program as one ES module (dist/main.js) plus the chunks
-// its commands load on demand (dist/chunks/). Node resolves, reads and
+// Builds dist/: the program as one ES module (dist/main.js), the configuration
+// parser's worker (dist/config-worker.js) and the chunks both load on demand
+// (dist/chunks/). Node resolves, reads and
 // compiles every module file it loads; with the dependencies' hundreds of
 // files that made `anycastd run` take 30 s to start under user-mode Linux,
 // where each file costs milliseconds. Types are checked by tsc beforehand.
@@ -14,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 const started = performance.now();
 rmSync('dist', { recursive: true, force: true });
 const result = await build({
-  entryPoints: { main: 'src/main.ts' },
+  entryPoints: { main: 'src/main.ts', 'config-worker': 'src/config/load-worker.ts' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -37,7 +38,7 @@ writeFileSync('dist/third-party.json', `${JSON.stringify(thirdParty(result.metaf
 const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
 const bytes = files.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0);
 console.log(
-  `bundle: dist/main.js and ${files.length - 1} chunks, ${(bytes / 1e6).toFixed(1)} MB, ` +
+  `bundle: dist/main.js, dist/config-worker.js and ${files.length - 2} chunks, ${(bytes / 1e6).toFixed(1)} MB, ` +
     `in ${Math.round(performance.now() - started)} ms`,
 );
 

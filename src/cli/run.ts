@@ -54,6 +54,7 @@ sidecar stops; the IPVS table is left as it is.`,
       { DeferredRoutes },
       { watchLoopStalls },
       { sdNotify },
+      { loadOffThread },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -70,6 +71,7 @@ sidecar stops; the IPVS table is left as it is.`,
       import('../daemon/deferred-routes.js'),
       import('../loop-stall.js'),
       import('../sd-notify.js'),
+      import('../config/load-off-thread.js'),
     ]);
     const log = ctx.log.child({ director: config.director.name });
     // Unreferenced: it never keeps a failed start alive.
@@ -154,9 +156,17 @@ sidecar stops; the IPVS table is left as it is.`,
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );
 
-    const reload = async () => {
+    // One reload at a time, in the order asked: each parses in a worker, and a
+    // slower earlier parse must not land after a later one.
+    let reloading: Promise<unknown> = Promise.resolve();
+    const reload = () => {
+      const next = reloading.then(reloadOnce, reloadOnce);
+      reloading = next;
+      return next;
+    };
+    const reloadOnce = async () => {
       notify('RELOADING=1');
-      const r = await loadConfigFile(file);
+      const r = await loadOffThread({ file });
       notify('READY=1');
       if (r.issues) {
         log.error(
@@ -182,8 +192,7 @@ sidecar stops; the IPVS table is left as it is.`,
         metrics: () => metrics.text(),
         reload,
         plan: async (text) => {
-          const { parseConfigText } = await import('../config/load.js');
-          const r = parseConfigText(text);
+          const r = await loadOffThread({ text });
           if (r.issues)
             return { ok: false, message: `${r.issues.length} problems`, issues: r.issues };
           return { ok: true, message: 'plan', ...(await daemon.plan(r.config)) };

@@ -42,6 +42,7 @@ import {
   defaultsSchema,
   serviceSchema,
 } from './schema.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /** What services are checked against: the defaults, and the BGP section when it parsed. */
 interface Context {
@@ -685,16 +686,6 @@ function compareReals(a: RealServer, b: RealServer): number {
     if (d !== 0) return d;
   }
   return a.port - b.port;
-}
-
-function deepFreeze<T>(value: T): T {
-  // Byte buffers cannot be frozen, and a frozen RegExp could not keep its lastIndex.
-  if (ArrayBuffer.isView(value) || value instanceof RegExp) return value;
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /** Loopback by address, or the name `localhost`, which resolves to nothing else. */
