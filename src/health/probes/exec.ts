@@ -2,8 +2,9 @@
  * exec check: run a program with an argument vector (never through a shell),
  * as `user` (nobody by default), in a clean environment (PATH, the target and
  * the check's own `env`: none of the daemon's variables, which may hold
- * secrets), in its own process group so a timeout kills it and anything it
- * started. Exit 0 is up; the verdict is the program's exit, not the end of its
+ * secrets), in a session of its own; at the timeout its process group is
+ * killed, and once the run is over so is anything it left behind, even
+ * outside the group (exec-leftovers.ts). Exit 0 is up; the verdict is the program's exit, not the end of its
  * output (a background child may hold that open). With dynamic weight,
  * keepalived's MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight
  * code − 2.
@@ -12,6 +13,7 @@ import { formatDuration } from '../../config/duration.js';
 import { spawn } from 'node:child_process';
 import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import type { ExecProbe } from '../spec.js';
+import { beginRun } from './exec-leftovers.js';
 import { resolveIdentity } from './exec-user.js';
 
 /** Output kept for the reason of a failed run. */
@@ -46,23 +48,26 @@ export function execProbe(spec: ExecProbe): Probe {
       return new Promise((resolve) => {
         let done = false;
         let output = '';
+        if ('error' in identity) {
+          resolve(fail(`cannot run ${file}: ${identity.error}`));
+          return;
+        }
+        const lease = beginRun();
         const finish = (r: ProbeResult) => {
           if (done) return;
           done = true;
+          lease.end();
           resolve(r);
         };
-        if ('error' in identity) {
-          finish(fail(`cannot run ${file}: ${identity.error}`));
-          return;
-        }
         // Node sets the group, drops supplementary groups, then sets the user.
         const child = spawn(file, args, {
-          env,
+          env: { ...env, ...lease.env },
           stdio: ['ignore', 'pipe', 'pipe'],
           detached: true,
           uid: identity.uid,
           gid: identity.gid,
         });
+        if (child.pid !== undefined) lease.spawned(child.pid);
         const collect = (chunk: Buffer) => {
           output = (output + chunk.toString('utf8')).slice(-4 * OUTPUT_TAIL);
         };
@@ -82,6 +87,7 @@ export function execProbe(spec: ExecProbe): Probe {
         });
         child.once('error', (err) => finish(fail(`cannot run ${file}: ${errorReason(err)}`)));
         child.once('exit', (code, signal) => {
+          if (child.pid !== undefined) lease.exited(child.pid);
           // Children the program left behind must not outlive the check.
           killGroup();
           const verdict = () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -489,18 +490,69 @@ describe('exec check', () => {
     expect(await probeOnce({ type: 'exec', command: [file, 'a b;c'] })).toMatchObject({ ok: true });
   });
 
+  /** Waits until `pid` is no longer in /proc (killed and reaped), or says what it still is. */
+  async function gone(pidFile: string, withinMs: number): Promise<string> {
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    const until = performance.now() + withinMs;
+    for (;;) {
+      if (!existsSync(`/proc/${pid}/stat`)) return 'gone';
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?';
+      if (performance.now() > until) return `pid ${pid} still there, state ${state}`;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+
   it('kills a program that runs past the timeout, with what it started', async () => {
     const marker = join(dir, 'child.pid');
     const file = script('slow.sh', `sleep 30 & echo $! > ${marker}; wait`);
     const r = await probeOnce({ type: 'exec', command: [file], timeout: '300ms' });
     expect(r).toMatchObject({ ok: false, reason: 'timeout after 300ms, killed' });
-    await new Promise((res) => setTimeout(res, 100));
-    const pid = readFileSync(marker, 'utf8').trim();
-    // Gone, or a zombie waiting for whoever reaps orphans here: not running.
-    const state = existsSync(`/proc/${pid}/stat`)
-      ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
-      : 'gone';
-    expect(['gone', 'Z', 'X']).toContain(state);
+    // Not left running, and not left a zombie either: this process reaps what it adopts.
+    expect(await gone(marker, 3_000)).toBe('gone');
+  });
+
+  it('kills at the timeout a child that left the process group with setsid', async () => {
+    const marker = join(dir, 'setsid-timeout.pid');
+    const file = script(
+      'setsid-slow.sh',
+      `setsid sh -c 'echo $$ > ${marker}; exec sleep 30' & sleep 30`,
+    );
+    const r = await probeOnce({ type: 'exec', command: [file], timeout: '300ms' });
+    expect(r).toMatchObject({ ok: false, reason: 'timeout after 300ms, killed' });
+    expect(await gone(marker, 3_000)).toBe('gone');
+  });
+
+  it('kills what a passing program left behind: setsid, double fork, and their children', async () => {
+    const escaped = join(dir, 'escaped.pid');
+    const grandchild = join(dir, 'grandchild.pid');
+    const forked = join(dir, 'forked.pid');
+    const file = script(
+      'leaves.sh',
+      [
+        `setsid sh -c 'sleep 30 & echo $! > ${grandchild}; echo $$ > ${escaped}; wait' &`,
+        `(sleep 30 & echo $! > ${forked}) &`,
+        `while [ ! -s ${escaped} ] || [ ! -s ${grandchild} ] || [ ! -s ${forked} ]; do sleep 0.05; done`,
+        'exit 0',
+      ].join('\n'),
+    );
+    const r = await probeOnce({ type: 'exec', command: [file], timeout: '3s' });
+    expect(r).toMatchObject({ ok: true, reason: 'exit 0' });
+    expect(await gone(escaped, 3_000)).toBe('gone');
+    expect(await gone(grandchild, 3_000)).toBe('gone');
+    expect(await gone(forked, 3_000)).toBe('gone');
+  });
+
+  it("leaves alone a child of ours that no check started", async () => {
+    const other = spawn('sleep', ['30'], { stdio: 'ignore', detached: true });
+    try {
+      const file = script('quick.sh', 'exit 0');
+      expect(await probeOnce({ type: 'exec', command: [file] })).toMatchObject({ ok: true });
+      await new Promise((res) => setTimeout(res, 300));
+      expect(other.exitCode).toBeNull();
+      expect(other.signalCode).toBeNull();
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('maps exit codes to weights with dynamic weight', async () => {
