@@ -126,6 +126,23 @@ export class Metrics {
       });
     }
     new Gauge({
+      name: 'anycastd_config_last_reload_successful',
+      help: '0 when the last reload was refused (the daemon runs on the file loaded before), else 1.',
+      registers: r,
+      collect() {
+        this.set(read().config?.lastReload?.ok === false ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'anycastd_config_loaded_timestamp_seconds',
+      help: 'When the configuration the daemon runs on was loaded (start or last reload taken).',
+      registers: r,
+      collect() {
+        const at = read().config?.loadedAt;
+        if (at) this.set(Date.parse(at) / 1000);
+      },
+    });
+    new Gauge({
       name: 'anycastd_ipvs_ok',
       help: '1 when the kernel IPVS table could be read and programmed at the last pass.',
       registers: r,

@@ -10,6 +10,7 @@ import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_CONFIG, configOption, defineCommand } from './command.js';
 import type { LocatedIssue } from '../config/load.js';
+import type { ConfigStatus } from '../daemon/daemon-status.js';
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -31,13 +32,21 @@ sidecar stops; the IPVS table is left as it is.`,
   examples: ['anycastd run', 'anycastd run --config ./anycastd.yaml'],
   async run({ options }, ctx) {
     const file = options.config ?? DEFAULT_CONFIG;
-    const { loadConfigFile, describeProblems } = await import('../config/load.js');
+    const { loadConfigFile, describeProblems, formatLocatedIssues } = await import(
+      '../config/load.js'
+    );
     const loaded = await loadConfigFile(file);
     if (loaded.issues) {
       ctx.stderr.write(describeProblems(file, loaded.issues));
       return ExitCode.InvalidInput;
     }
     const config = loaded.config;
+    const configStatus: ConfigStatus = {
+      file,
+      sha256: loaded.sha256,
+      loadedAt: new Date().toISOString(),
+      lastReload: undefined,
+    };
     const [
       { Daemon },
       { HealthEngine },
@@ -109,7 +118,8 @@ sidecar stops; the IPVS table is left as it is.`,
       `open files: ${limit ? `limit ${limit.soft} (was ${limit.was}, hard ${limit.hard})` : 'limit unknown'}; checks may hold ${descriptors.limit}`,
     );
     // The gauges read the daemon's status at scrape time, once it exists.
-    const metrics = new Metrics(() => daemon.status(), descriptors);
+    const status = () => ({ ...daemon.status(), config: { ...configStatus } });
+    const metrics = new Metrics(status, descriptors);
     // The BGP module (gRPC, GoBGP's protos) loads while the daemon already programs IPVS.
     const bgp = new DeferredRoutes(
       async () => {
@@ -168,7 +178,14 @@ sidecar stops; the IPVS table is left as it is.`,
       notify('RELOADING=1');
       const r = await loadOffThread({ file });
       notify('READY=1');
+      const at = new Date().toISOString();
       if (r.issues) {
+        configStatus.lastReload = {
+          at,
+          ok: false,
+          problems: r.issues.length,
+          first: r.issues[0] && formatLocatedIssues([r.issues[0]]).trim(),
+        };
         log.error(
           { event: 'reload_refused', issues: r.issues },
           `${file}: refused, still running on the previous configuration`,
@@ -181,6 +198,8 @@ sidecar stops; the IPVS table is left as it is.`,
       }
       warn(r.warnings);
       daemon.reload(r.config);
+      Object.assign(configStatus, { sha256: r.sha256, loadedAt: at });
+      configStatus.lastReload = { at, ok: true, problems: 0, first: undefined };
       return { ok: true, message: `${file}: reloaded` };
     };
     const { startApi } = await import('../api/server.js');
@@ -188,7 +207,7 @@ sidecar stops; the IPVS table is left as it is.`,
       listen,
       token,
       {
-        status: () => daemon.status(),
+        status,
         metrics: () => metrics.text(),
         reload,
         plan: async (text) => {

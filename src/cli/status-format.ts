@@ -21,6 +21,16 @@ export function formatStatus(s: DaemonStatus): string {
         ? `; last pass ${last.at}, ${last.ms} ms, ${last.ops} changes${last.failed ? `, ${last.failed} FAILED` : ''}`
         : ''),
   );
+  const c = s.config;
+  if (c) {
+    const r = c.lastReload;
+    out.push(
+      `config ${c.file} (sha256 ${c.sha256.slice(0, 12)}), loaded ${c.loadedAt}` +
+        (r && !r.ok
+          ? `; last reload ${r.at} REFUSED, ${r.problems} problem${r.problems === 1 ? '' : 's'}: ${r.first ?? ''}`
+          : ''),
+    );
+  }
   const b = s.bgp;
   out.push(
     `GoBGP (${b.mode}, ${b.address}): ${b.sidecar}${b.lastError ? ` — ${b.lastError}` : ''}; ` +

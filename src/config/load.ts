@@ -3,6 +3,7 @@
  * located by line in the file (`services[1].reals[3].address (line 42): ...`).
  * YAML syntax errors and duplicate keys are problems like any other.
  */
+import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { MAX_ALIASES, TooLarge, readBounded, textBoundsProblem } from './bounds.js';
 import { type Issue } from './issues.js';
@@ -18,6 +19,8 @@ export type LoadResult =
   | {
       config: NonNullable<ParseResult['config']>;
       issues?: undefined;
+      /** SHA-256 of the text, hex: which file the daemon runs on, for the status. */
+      sha256: string;
       /** Valid but known to hurt (src/config/warnings.ts). */
       warnings: LocatedIssue[];
     }
@@ -58,6 +61,7 @@ export function parseConfigText(text: string): LoadResult {
   if (r.config)
     return {
       config: r.config,
+      sha256: createHash('sha256').update(text).digest('hex'),
       warnings: configWarnings(r.config).map((w) => ({
         ...w,
         line: lineOf(doc, lineCounter, w.path),

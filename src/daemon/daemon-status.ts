@@ -25,6 +25,17 @@ export interface RealStatus {
   drained: boolean;
 }
 
+/** The configuration the daemon runs on, and how the last reload went. */
+export interface ConfigStatus {
+  file: string;
+  /** SHA-256 of the file's text as loaded (compare with `sha256sum FILE`). */
+  sha256: string;
+  loadedAt: string;
+  lastReload:
+    | { at: string; ok: boolean; problems: number; first: string | undefined }
+    | undefined;
+}
+
 export interface DaemonStatus {
   director: string;
   warmingUp: boolean;
@@ -48,4 +59,6 @@ export interface DaemonStatus {
   /** The net.ipv4.vs.* settings held, the value last seen and why each is held. */
   sysctls: KernelSettingsStatus['sysctls'];
   timeouts: KernelSettingsStatus['timeouts'];
+  /** Filled in by the program that runs the daemon, which reads the file. */
+  config?: ConfigStatus | undefined;
 }

@@ -77,4 +77,41 @@ describe('anycastd status text', () => {
       ].join('\n'),
     );
   });
+
+  it('names the configuration it runs on and a refused reload', () => {
+    const status = {
+      director: 'lb1',
+      warmingUp: false,
+      ipvs: { ok: true, error: undefined },
+      lastReconcile: undefined,
+      vips: [],
+      reals: [],
+      bgp: {
+        mode: 'spawn',
+        address: 'unix:///run/g.sock',
+        sidecar: 'up',
+        lastError: undefined,
+        waitingForFirstSet: false,
+        announced: 0,
+        peers: [],
+      },
+      drains: { director: false, vips: [], services: [], reals: [] },
+      config: {
+        file: '/etc/anycastd/anycastd.yaml',
+        sha256: 'ab12cd34ef56'.repeat(5) + 'abcd',
+        loadedAt: '2026-11-21T07:00:00.000Z',
+        lastReload: {
+          at: '2026-11-21T08:00:00.000Z',
+          ok: false,
+          problems: 2,
+          first: 'services[0].vip (line 4): 224.0.0.1 is multicast',
+        },
+      },
+    } as unknown as DaemonStatus;
+    expect(formatStatus(status).split('\n').slice(0, 2)).toEqual([
+      'director lb1: running; IPVS ok',
+      'config /etc/anycastd/anycastd.yaml (sha256 ab12cd34ef56), loaded 2026-11-21T07:00:00.000Z; ' +
+        'last reload 2026-11-21T08:00:00.000Z REFUSED, 2 problems: services[0].vip (line 4): 224.0.0.1 is multicast',
+    ]);
+  });
 });
