@@ -32,9 +32,8 @@ sidecar stops; the IPVS table is left as it is.`,
   examples: ['anycastd run', 'anycastd run --config ./anycastd.yaml'],
   async run({ options }, ctx) {
     const file = options.config ?? DEFAULT_CONFIG;
-    const { loadConfigFile, describeProblems, formatLocatedIssues } = await import(
-      '../config/load.js'
-    );
+    const { loadConfigFile, describeProblems, formatLocatedIssues } =
+      await import('../config/load.js');
     const loaded = await loadConfigFile(file);
     if (loaded.issues) {
       ctx.stderr.write(describeProblems(file, loaded.issues));

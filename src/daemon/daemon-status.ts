@@ -31,9 +31,7 @@ export interface ConfigStatus {
   /** SHA-256 of the file's text as loaded (compare with `sha256sum FILE`). */
   sha256: string;
   loadedAt: string;
-  lastReload:
-    | { at: string; ok: boolean; problems: number; first: string | undefined }
-    | undefined;
+  lastReload: { at: string; ok: boolean; problems: number; first: string | undefined } | undefined;
 }
 
 export interface DaemonStatus {

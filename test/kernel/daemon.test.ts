@@ -175,13 +175,71 @@ describe('anycastd run on a real kernel', () => {
       `the repair took ${Math.round(repaired)} ms; ${logSince(flushedAt)}`,
     ).toBeLessThan(2000 + 1500);
 
-    // A bad config on reload changes nothing.
+    // Refused reloads, by the API and by SIGHUP, a wrong value and hostile text: the
+    // running configuration, the kernel's table and the route stay exactly as they were,
+    // and each refusal is logged with every problem.
     const before = await saved();
-    writeFileSync(file, configText(dir, link).replace('min_healthy: 1', 'min_healthy: 7'));
-    const reload = await callApi(api, 'POST', '/reload', {});
-    expect(reload.status).toBe(422);
-    expect(reload.body).toContain('7 healthy real servers can never be met');
-    expect(await saved()).toBe(before);
+    const statusBefore = await status();
+    const reloadWatch = await router.monitor({ [VIP]: [link.director4] });
+    const refusedLogs = () =>
+      daemon
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"event":"reload_refused"'));
+    const refusals = async (n: number) =>
+      until(
+        `${n} reload_refused log lines`,
+        () => Promise.resolve(refusedLogs().length >= n),
+        60_000,
+      );
+    const hostile: { text: string; by: 'api' | 'sighup'; problem: string }[] = [
+      {
+        text: configText(dir, link).replace('min_healthy: 1', 'min_healthy: 7'),
+        by: 'api',
+        problem: '7 healthy real servers can never be met',
+      },
+      {
+        text: `${'['.repeat(30_000)}${']'.repeat(30_000)}\n`,
+        by: 'sighup',
+        problem: 'nest',
+      },
+      {
+        text: `a: &a [1]\nb: [${Array.from({ length: 150 }, () => '*a').join(', ')}]\n`,
+        by: 'api',
+        problem: 'aliases',
+      },
+      {
+        text: configText(dir, link)
+          .replace('vip: 198.51.100.10', 'vip: 224.0.0.1')
+          .replace('scheduler: mh', 'scheduler: nope'),
+        by: 'sighup',
+        problem: 'multicast',
+      },
+    ];
+    for (const [i, h] of hostile.entries()) {
+      writeFileSync(file, h.text);
+      if (h.by === 'api') {
+        const reload = await callApi(api, 'POST', '/reload', {});
+        expect(reload.status).toBe(422);
+        expect(reload.body).toContain(h.problem);
+      } else {
+        daemon.child.kill('SIGHUP');
+      }
+      await refusals(i + 1);
+      expect(refusedLogs()[i]).toContain(h.problem);
+      const now = await status();
+      expect(now.config?.sha256).toBe(statusBefore.config?.sha256);
+      expect(now.config?.loadedAt).toBe(statusBefore.config?.loadedAt);
+      expect(now.config?.lastReload).toMatchObject({ ok: false });
+      expect(now.vips).toEqual(statusBefore.vips);
+      expect(now.reals).toEqual(statusBefore.reals);
+      expect(await saved()).toBe(before);
+    }
+    // Both problems of the last file are in its log line.
+    expect(refusedLogs()[3]).toContain('scheduler');
+    expect((await status()).config?.lastReload?.problems).toBe(2);
+    await sleep(1500);
+    expect(await reloadWatch.stop()).toEqual([]);
     writeFileSync(file, configText(dir, link));
 
     // kill -9 and start again: nothing moves at the router or in the kernel.

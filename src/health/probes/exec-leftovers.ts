@@ -8,7 +8,13 @@
  * both). A process that leaves the session and clears its environment cannot
  * be told from anyone else's and is left alone.
  */
-import { type ChildInfo, becomeSubreaper, childInfo, childPids, reap } from '../../proc/subreaper.js';
+import {
+  type ChildInfo,
+  becomeSubreaper,
+  childInfo,
+  childPids,
+  reap,
+} from '../../proc/subreaper.js';
 
 /** The environment variable that ties a process to the check run it came from. */
 export const RUN_MARKER = 'ANYCASTD_CHECK_RUN';

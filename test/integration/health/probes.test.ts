@@ -542,7 +542,7 @@ describe('exec check', () => {
     expect(await gone(forked, 3_000)).toBe('gone');
   });
 
-  it("leaves alone a child of ours that no check started", async () => {
+  it('leaves alone a child of ours that no check started', async () => {
     const other = spawn('sleep', ['30'], { stdio: 'ignore', detached: true });
     try {
       const file = script('quick.sh', 'exit 0');
