@@ -4,6 +4,7 @@
  * pinned to one core, so CPU time and peak RSS belong to that measurement.
  *
  *   node .lab/bench-build/bench/health/run.js [--seconds 10] [--sustain 60] [--targets 10000]
+ *     [--only throughput|sustained|hostile] [--hostile-seconds 30]  (hostile: npm run build first)
  *
  * 1. Throughput: TCP and HTTP checks per CPU-second, anycastd's probes
  *    against the same checks written on Node's net/http (bench/health/peers.ts).
@@ -17,6 +18,9 @@
  *    (actual − scheduled start) percentiles, CPU, peak RSS; meanwhile a
  *    target server is killed and the time to each down transition measured
  *    against interval × fall + timeout + 20 ms.
+ * 3. The same while the checker refuses hostile configurations one after
+ *    another (bench/health/hostile.ts): parsed in a worker thread, as the
+ *    daemon parses a reload, against the same parse on the event loop.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { HealthEngine } from '../../src/health/engine.js';
 import { type CheckSpec, parseCheckOrThrow } from '../../src/health/spec.js';
 import { percentile, table } from '../lib/measure.js';
+import { type ParseMode, type RefusalCount, hostileConfigs, refuseUntil } from './hostile.js';
 import { naiveProbe } from './peers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -162,14 +167,22 @@ interface SustainResult {
   heapUsed: number;
   victims: number;
   detection: { p50: number; max: number; bound: number; detected: number };
+  refusals: RefusalCount | undefined;
 }
 
-async function sustain(targets: number, seconds: number, ports: Ports): Promise<SustainResult> {
+async function sustain(
+  targets: number,
+  seconds: number,
+  ports: Ports,
+  hostile?: ParseMode,
+): Promise<SustainResult> {
   const interval = 1000;
   const timeout = 500;
   const fall = 3;
   const victims = Math.min(100, Math.floor(targets / 10));
   const victimServer = await startServers('1');
+  // Built before the checks start: generating the large file is not what is measured.
+  const configs = hostile ? hostileConfigs() : [];
   let checks = 0;
   let failed = 0;
   const lateness: number[] = [];
@@ -206,6 +219,7 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
   // The first interval spreads the start; measure from the third second on.
   await new Promise((r) => setTimeout(r, 2000));
   measuring = true;
+  const refusing = hostile ? refuseUntil(hostile, configs, () => !measuring) : undefined;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 600));
@@ -218,6 +232,7 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
   measuring = false;
   const cpu = process.cpuUsage(c0);
   const wallS = (performance.now() - t0) / 1000;
+  const refusals = await refusing;
   await engine.stop();
   lateness.sort((a, b) => a - b);
   const detections = [...downAt.values()].map((t) => t - killedAt).sort((a, b) => a - b);
@@ -241,6 +256,7 @@ async function sustain(targets: number, seconds: number, ports: Ports): Promise<
       bound: interval * fall + timeout + 20,
       detected: detections.length,
     },
+    refusals,
   };
 }
 
@@ -249,10 +265,10 @@ function msOrNone(value: number | null, digits: number): string {
   return value === null || !Number.isFinite(value) ? 'none' : `${value.toFixed(digits)} ms`;
 }
 
-async function phase(args: string[]): Promise<unknown> {
+async function phase(args: string[], cpus = '0'): Promise<unknown> {
   const child = spawn(
     'taskset',
-    ['-c', '0', process.execPath, fileURLToPath(import.meta.url), ...args],
+    ['-c', cpus, process.execPath, fileURLToPath(import.meta.url), ...args],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: process.env,
@@ -296,6 +312,64 @@ function printThroughput(seconds: string, rows: string[][], perCpu: Record<strin
   );
 }
 
+/** Part 3: lateness while refusing hostile configurations, worker thread against event loop. */
+async function hostilePart(targets: string, seconds: string, portArgs: string[]): Promise<void> {
+  const results: Record<ParseMode, SustainResult> = {} as Record<ParseMode, SustainResult>;
+  for (const mode of ['worker', 'event loop'] as const) {
+    process.stderr.write(
+      `bench health: ${targets} TCP targets at 1 s for ${seconds} s, refusing hostile configurations (${mode})\n`,
+    );
+    results[mode] = (await phase(
+      [
+        '--phase',
+        'sustain',
+        '--targets',
+        targets,
+        '--sustain',
+        seconds,
+        '--hostile',
+        mode,
+        ...portArgs,
+        // Both CPUs: the parsing worker needs a core of its own, as it has on a director.
+      ],
+      '0,1',
+    )) as SustainResult;
+  }
+  const w = results.worker;
+  const e = results['event loop'];
+  const row = (name: string, f: (r: SustainResult) => string, target = '') => [
+    name,
+    f(w),
+    f(e),
+    target,
+  ];
+  console.log(
+    '\n' +
+      table(
+        [
+          `sustained while refusing hostile configurations: ${targets} TCP targets, 1 s interval, checker on CPUs 0-1`,
+          'anycastd: parse in a worker',
+          'peer: parse on the event loop',
+          'target',
+        ],
+        [
+          row('configurations refused', (r) => String(r.refusals?.parses ?? 0)),
+          row('longest parse', (r) => msOrNone(r.refusals?.longestMs ?? null, 0)),
+          row('checks completed (failed)', (r) => `${r.checks} (${r.failed})`),
+          row('lateness p50', (r) => msOrNone(r.lateness.p50, 2)),
+          row('lateness p99', (r) => msOrNone(r.lateness.p99, 2), '< 50 ms'),
+          row('lateness max', (r) => msOrNone(r.lateness.max, 2)),
+          row('peak RSS', (r) => `${(r.rssKiB / 1024).toFixed(0)} MiB`),
+          row(
+            'detection time max',
+            (r) => `${msOrNone(r.detection.max, 0)} (${r.detection.detected}/${r.victims})`,
+            `<= ${w.detection.bound} ms`,
+          ),
+        ],
+      ),
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -308,6 +382,8 @@ async function main(): Promise<void> {
       sustain: { type: 'string', default: '60' },
       targets: { type: 'string', default: '10000' },
       only: { type: 'string' },
+      'hostile-seconds': { type: 'string', default: '30' },
+      hostile: { type: 'string' },
     },
   });
   if (values.phase) {
@@ -320,7 +396,12 @@ async function main(): Promise<void> {
             Number(values.seconds),
             ports,
           )
-        : await sustain(Number(values.targets), Number(values.sustain), ports);
+        : await sustain(
+            Number(values.targets),
+            Number(values.sustain),
+            ports,
+            values.hostile as ParseMode | undefined,
+          );
     process.stdout.write(JSON.stringify(result));
     process.exit(0);
   }
@@ -331,8 +412,12 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     const perCpu: Record<string, number> = {};
     const only = values.only;
-    if (only !== undefined && only !== 'throughput' && only !== 'sustained') {
-      throw new Error(`--only takes throughput or sustained, not ${only}`);
+    if (only !== undefined && !['throughput', 'sustained', 'hostile'].includes(only)) {
+      throw new Error(`--only takes throughput, sustained or hostile, not ${only}`);
+    }
+    if (only === 'hostile') {
+      await hostilePart(values.targets, values['hostile-seconds'], portArgs);
+      return;
     }
     const floorProblem = only === 'sustained' ? 'skipped (--only sustained)' : buildFloor();
     if (floorProblem)
@@ -446,6 +531,7 @@ async function main(): Promise<void> {
         ],
       ),
     );
+    if (only === undefined) await hostilePart(values.targets, values['hostile-seconds'], portArgs);
   } finally {
     servers.child.kill('SIGKILL');
   }

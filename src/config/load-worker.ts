@@ -4,10 +4,18 @@
  * that a slow or hostile configuration costs that thread, never the daemon's
  * event loop (src/config/load-off-thread.ts).
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfigFile, parseConfigText } from './load.js';
 import type { ParseRequest } from './load-off-thread.js';
 
+// Parsing is background work next to health checks: on Linux the nice value
+// belongs to the thread (pid 0 is the calling one), so only this one yields.
+try {
+  setPriority(0, 19);
+} catch {
+  // Not allowed here: parse at the daemon's own priority.
+}
 const request = workerData as ParseRequest;
 const result =
   'file' in request ? await loadConfigFile(request.file) : parseConfigText(request.text);

@@ -10,9 +10,13 @@ describe('health benchmark', () => {
   it('runs end to end at a tiny size and prints its tables', async () => {
     if (!existsSync(BENCH))
       throw new Error(`${BENCH} is missing: run ./scripts/setup (it builds the benchmarks)`);
-    const r = await run('node', [BENCH, '--seconds', '1', '--sustain', '3', '--targets', '200'], {
-      timeoutMs: 120_000,
-    });
+    const r = await run(
+      'node',
+      [BENCH, '--seconds', '1', '--sustain', '3', '--targets', '200', '--hostile-seconds', '3'],
+      {
+        timeoutMs: 200_000,
+      },
+    );
     for (const row of [
       'TCP checks, anycastd',
       'TCP checks, peer: Node net.connect',
@@ -41,5 +45,13 @@ describe('health benchmark', () => {
     if (!detected) throw new Error(`no detection row in the bench's output:\n${r.stdout}`);
     expect(Number(detected[1])).toBeGreaterThan(0);
     expect(detected[2], r.stdout).toBe(detected[1]);
-  }, 180_000);
+    // The hostile part refused configurations both ways and kept checking meanwhile.
+    const refused = /\| configurations refused *\| *(\d+) *\| *(\d+) *\|/.exec(r.stdout);
+    if (!refused) throw new Error(`no hostile-configuration table:\n${r.stdout}`);
+    expect(Number(refused[1])).toBeGreaterThan(0);
+    expect(Number(refused[2])).toBeGreaterThan(0);
+    const hostileChecks =
+      /\| checks completed \(failed\) *\| *(\d+) \(\d+\) *\| *(\d+) \(\d+\) *\|/.exec(r.stdout);
+    expect(Number(hostileChecks?.[1]), r.stdout).toBeGreaterThan(0);
+  }, 240_000);
 });
