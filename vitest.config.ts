@@ -27,6 +27,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Seeded mutated configurations and API requests for a bounded time
+          // ($ANYCASTD_FUZZ_SECONDS a part), on the host.
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'kernel',
           include: ['test/kernel/**/*.test.ts'],
           environment: 'node',

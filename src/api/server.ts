@@ -46,6 +46,12 @@ class RequestError extends Error {
   }
 }
 
+/**
+ * What a handler throws when the daemon cannot do what was asked for now
+ * (IPVS unreadable for a plan): 503, the request itself was fine.
+ */
+export class ServiceUnavailable extends Error {}
+
 export async function startApi(
   listen: ListenAddress,
   token: string | undefined,
@@ -60,6 +66,10 @@ export async function startApi(
     void handle(req, res, token, handlers).catch((err: unknown) => {
       if (err instanceof RequestError) {
         send(res, err.status, { ok: false, message: err.message });
+        return;
+      }
+      if (err instanceof ServiceUnavailable) {
+        send(res, 503, { ok: false, message: err.message });
         return;
       }
       log.error({ event: 'api_error', error: String(err), path: req.url }, 'API request failed');

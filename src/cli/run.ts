@@ -201,7 +201,8 @@ sidecar stops; the IPVS table is left as it is.`,
       configStatus.lastReload = { at, ok: true, problems: 0, first: undefined };
       return { ok: true, message: `${file}: reloaded` };
     };
-    const { startApi } = await import('../api/server.js');
+    const { startApi, ServiceUnavailable } = await import('../api/server.js');
+    const { IpvsUnavailableError } = await import('../ipvs/errors.js');
     const api = await startApi(
       listen,
       token,
@@ -213,7 +214,15 @@ sidecar stops; the IPVS table is left as it is.`,
           const r = await loadOffThread({ text });
           if (r.issues)
             return { ok: false, message: `${r.issues.length} problems`, issues: r.issues };
-          return { ok: true, message: 'plan', ...(await daemon.plan(r.config)) };
+          try {
+            return { ok: true, message: 'plan', ...(await daemon.plan(r.config)) };
+          } catch (err) {
+            if (err instanceof IpvsUnavailableError)
+              throw new ServiceUnavailable(
+                `cannot plan without the kernel's table: ${err.message}`,
+              );
+            throw err;
+          }
         },
         drain: async (text, on) => {
           const target = drainTarget.resolveDrainTarget(text, daemon.currentConfig);
