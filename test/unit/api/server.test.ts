@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/api/client.js';
-import { type ApiServer, startApi } from '../../../src/api/server.js';
+import { type ApiServer, ServiceUnavailable, startApi } from '../../../src/api/server.js';
 import { createLogger } from '../../../src/log.js';
 
 const socket = join(mkdtempSync(join(tmpdir(), 'acd-api-')), 'api.sock');
@@ -27,7 +27,10 @@ beforeAll(async () => {
         drains.push(target);
         return Promise.resolve({ ok: true, message: `drained ${target}` });
       },
-      plan: () => Promise.resolve({ ok: true, message: 'no change' }),
+      plan: (text) =>
+        text === 'needs the kernel'
+          ? Promise.reject(new ServiceUnavailable('cannot plan without the kernel'))
+          : Promise.resolve({ ok: true, message: 'no change' }),
     },
     createLogger({ level: 'silent' }),
     { requestTimeoutMs: 500 },
@@ -70,6 +73,12 @@ describe('the control API refuses malformed requests with a 4xx naming the probl
     const answer = JSON.parse(r.body) as { ok: boolean; message: string };
     expect(answer.ok).toBe(false);
     expect(answer.message).toContain(message);
+  });
+
+  it('a plan the daemon cannot make now: 503 with the reason, not a 500', async () => {
+    const r = await post('/plan', JSON.stringify({ config: 'needs the kernel' }));
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body)).toEqual({ ok: false, message: 'cannot plan without the kernel' });
   });
 
   it('a request target that is not a path', async () => {
