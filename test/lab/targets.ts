@@ -184,7 +184,10 @@ export async function dnsServer(zone: Map<string, DnsRecord[]>, options: { rcode
   return { port };
 }
 
-/** A gRPC server implementing grpc.health.v1.Health/Check from a status table. */
+/**
+ * A gRPC server implementing grpc.health.v1.Health/Check from a status table.
+ * Status -1 answers SERVING padded with an unknown field to 1 MiB.
+ */
 export async function grpcHealthServer(statuses: Map<string, number>) {
   const server = new GrpcServer();
   const identity = (b: Buffer) => b;
@@ -209,7 +212,11 @@ export async function grpcHealthServer(statuses: Map<string, number>) {
         const status = statuses.get(service);
         if (status === undefined)
           callback({ code: grpcStatus.NOT_FOUND, details: `unknown service ${service}` });
-        else callback(null, health.encodeResponse(status));
+        else if (status === -1) {
+          // Field 2, length-delimited: 0x12, then the length as a varint (1 MiB = 0x80 0x80 0x40).
+          const pad = Buffer.concat([Buffer.from([0x12, 0x80, 0x80, 0x40]), Buffer.alloc(1 << 20)]);
+          callback(null, Buffer.concat([health.encodeResponse(1), pad]));
+        } else callback(null, health.encodeResponse(status));
       },
     },
   );

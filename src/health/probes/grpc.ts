@@ -14,6 +14,8 @@ import { HEALTH_CHECK_METHOD, decodeResponse, encodeRequest, statusName } from '
 import { readTlsFiles } from './tls-context.js';
 
 const identity = (b: Buffer) => b;
+/** A health response is a few bytes; anything larger is refused before it is buffered whole. */
+export const MAX_RESPONSE = 4096;
 
 let grpcModule: typeof Grpc | undefined;
 /** grpc-js is loaded with the first gRPC check: a large module most directors never need. */
@@ -43,6 +45,7 @@ export function grpcProbe(spec: GrpcProbe): Probe {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
       'grpc.enable_retries': 0,
+      'grpc.max_receive_message_length': MAX_RESPONSE,
     };
     if (tls?.sni) options['grpc.ssl_target_name_override'] = tls.sni;
     return new Client(authority, creds, options);

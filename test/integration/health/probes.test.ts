@@ -405,6 +405,13 @@ describe('grpc check', () => {
     });
   });
 
+  it('refuses a response larger than a health response can be, without taking it whole', async () => {
+    const srv = await lab.grpcHealthServer(new Map([['', -1]]));
+    const r = await probeOnce({ type: 'grpc', port: srv.port });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/^RESOURCE_EXHAUSTED.*larger than max \(\d+ vs\. 4096\)/);
+  });
+
   it('fails when nothing listens', async () => {
     const r = await probeOnce({ type: 'grpc', port: await lab.closedPort() });
     expect(r.ok).toBe(false);
