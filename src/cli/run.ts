@@ -167,6 +167,8 @@ sidecar stops; the IPVS table is left as it is.`,
 
     // One reload at a time, in the order asked: each parses in a worker, and a
     // slower earlier parse must not land after a later one.
+    // Services in the configuration running, for systemd's status line.
+    let running = config.services.length;
     let reloading: Promise<unknown> = Promise.resolve();
     const reload = () => {
       const next = reloading.then(reloadOnce, reloadOnce);
@@ -176,9 +178,12 @@ sidecar stops; the IPVS table is left as it is.`,
     const reloadOnce = async () => {
       notify('RELOADING=1');
       const r = await loadOffThread({ file });
-      notify('READY=1');
       const at = new Date().toISOString();
       if (r.issues) {
+        const n = r.issues.length;
+        notify(
+          `READY=1\nSTATUS=running: ${running} services; the last reload was refused (${n} problem${n === 1 ? '' : 's'})`,
+        );
         configStatus.lastReload = {
           at,
           ok: false,
@@ -197,6 +202,8 @@ sidecar stops; the IPVS table is left as it is.`,
       }
       warn(r.warnings);
       daemon.reload(r.config);
+      running = r.config.services.length;
+      notify(`READY=1\nSTATUS=running: ${running} services`);
       Object.assign(configStatus, { sha256: r.sha256, loadedAt: at });
       configStatus.lastReload = { at, ok: true, problems: 0, first: undefined };
       return { ok: true, message: `${file}: reloaded` };
@@ -246,7 +253,7 @@ sidecar stops; the IPVS table is left as it is.`,
       await api.close();
       throw failed;
     }
-    notify(`READY=1\nSTATUS=running: ${config.services.length} services`);
+    notify(`READY=1\nSTATUS=running: ${running} services`);
     const onHup = () => void reload();
     process.on('SIGHUP', onHup);
     await new Promise<void>((resolve) => {

@@ -320,12 +320,12 @@ services:
     daemon.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     // The refused reload and the one taken (the one without a token never reached it),
-    // each RELOADING then READY; then the stop.
+    // each RELOADING then READY with the status line; then the stop.
     expect(notify.drain()).toEqual([
       'RELOADING=1',
-      'READY=1',
+      'READY=1\nSTATUS=running: 1 services; the last reload was refused (1 problem)',
       'RELOADING=1',
-      'READY=1',
+      'READY=1\nSTATUS=running: 1 services',
       'STOPPING=1',
     ]);
     notify.close();
