@@ -7,8 +7,8 @@
  */
 import { type Libc, type LibcFn, libc } from './libc.js';
 
-const AF_UNIX = 1;
-const SOCK_DGRAM = 2;
+export const AF_UNIX = 1;
+export const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const MSG_NOSIGNAL = 0x4000;
 /** sizeof(struct sockaddr_un): family (2) + path (108). */

@@ -1,6 +1,6 @@
 /** A unix datagram socket bound at a path, as systemd's notify socket is; read without blocking. */
 import { libc } from '../../src/libc.js';
-import { unixAddress } from '../../src/sd-notify.js';
+import { AF_UNIX, SOCK_DGRAM, unixAddress } from '../../src/sd-notify.js';
 
 export interface NotifySocket {
   /** The next datagram, or undefined when none is queued. */
@@ -12,7 +12,7 @@ export interface NotifySocket {
 
 export function notifySocket(path: string): NotifySocket {
   const c = libc();
-  const fd = c.func('int socket(int, int, int)')(1 /* AF_UNIX */, 2 /* SOCK_DGRAM */, 0);
+  const fd = c.func('int socket(int, int, int)')(AF_UNIX, SOCK_DGRAM, 0);
   const target = unixAddress(path);
   if (fd < 0 || !target) throw new Error(`cannot make a unix datagram socket at ${path}`);
   if (c.func('int bind(int, const void *, uint32_t)')(fd, target.address, target.length) !== 0)
