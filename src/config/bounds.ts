@@ -55,7 +55,11 @@ function tooLarge(size: number | undefined, limit: number): TooLarge {
  * skipped so brackets inside them do not count.
  */
 export function textBoundsProblem(text: string): { message: string; line?: number } | undefined {
-  if (text.length > MAX_CONFIG_BYTES)
+  // UTF-8 takes at least a byte per UTF-16 unit and at most three: count only when in doubt.
+  if (
+    text.length > MAX_CONFIG_BYTES ||
+    (text.length * 3 > MAX_CONFIG_BYTES && Buffer.byteLength(text) > MAX_CONFIG_BYTES)
+  )
     return { message: `a configuration may have at most ${MAX_CONFIG_BYTES} bytes` };
   let depth = 0;
   let line = 1;

@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_NESTING, readBounded, textBoundsProblem } from '../../../src/config/bounds.js';
+import {
+  MAX_CONFIG_BYTES,
+  MAX_NESTING,
+  readBounded,
+  textBoundsProblem,
+} from '../../../src/config/bounds.js';
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'acd-bounds-'));
@@ -23,6 +28,16 @@ describe('configuration text is bounded before it is parsed', () => {
   it('refuses a file too large as a problem of the file, not a crash', async () => {
     const r = await loadConfigFile('/dev/zero');
     expect(r.issues?.[0]?.message).toMatch(/^refused \/dev\/zero: more than 64 MiB/);
+  });
+
+  it('bounds text in UTF-8 bytes, not in characters', () => {
+    // Each 'é' is one character and two bytes: within the limit in characters, over it in bytes.
+    const wide = `# ${'é'.repeat(MAX_CONFIG_BYTES / 2)}\n`;
+    expect(wide.length).toBeLessThan(MAX_CONFIG_BYTES);
+    expect(textBoundsProblem(wide)?.message).toBe(
+      `a configuration may have at most ${MAX_CONFIG_BYTES} bytes`,
+    );
+    expect(textBoundsProblem(`# ${'é'.repeat(MAX_CONFIG_BYTES / 4)}\n`)).toBeUndefined();
   });
 
   it('refuses flow collections nested too deep, with the line, not counting quotes and comments', () => {
