@@ -409,7 +409,9 @@ describe('grpc check', () => {
     const srv = await lab.grpcHealthServer(new Map([['', -1]]));
     const r = await probeOnce({ type: 'grpc', port: srv.port });
     expect(r.ok).toBe(false);
-    expect(r.reason).toMatch(/^RESOURCE_EXHAUSTED: Received message larger than max \(\d+ vs 4096\)/);
+    expect(r.reason).toMatch(
+      /^RESOURCE_EXHAUSTED: Received message larger than max \(\d+ vs 4096\)/,
+    );
   });
 
   it('fails when nothing listens', async () => {
