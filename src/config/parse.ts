@@ -654,15 +654,16 @@ function parseNetmask(
     issues.push({ path, message: `${show(v)} is not an IPv6 prefix length (1..128)` });
     return undefined;
   }
+  // 0 (every client one, as the kernel, ipvsadm and keepalived allow) up to /32.
   if (typeof v === 'number') {
-    if (v >= 1 && v <= 32) return ipv4PrefixMask(v);
-    issues.push({ path, message: `${show(v)} is not an IPv4 prefix length (1..32)` });
+    if (Number.isInteger(v) && v >= 0 && v <= 32) return ipv4PrefixMask(v);
+    issues.push({ path, message: `${show(v)} is not an IPv4 prefix length (0..32)` });
     return undefined;
   }
   const addr = parseAddress(v);
   const mask = addr?.family === 'ipv4' ? Buffer.from(addr.bytes).readUInt32BE(0) : undefined;
-  // Contiguous ones, then zeros: ~mask + 1 is a power of two.
-  if (mask === undefined || mask === 0 || ((~mask >>> 0) & ((~mask >>> 0) + 1)) !== 0) {
+  // Contiguous ones, then zeros: ~mask + 1 is a power of two (or zero, for 0.0.0.0).
+  if (mask === undefined || ((~mask >>> 0) & ((~mask >>> 0) + 1)) !== 0) {
     issues.push({
       path,
       message: `${show(v)} is not an IPv4 netmask (e.g. "255.255.255.0" or 24)`,

@@ -151,7 +151,7 @@ const persistenceSchema = z
   .object({
     timeout: seconds(1, 86400 * 31).default(360_000),
     /** IPv4: a mask ("255.255.255.0") or a prefix length; IPv6: a prefix length. */
-    netmask: z.union([z.number().int().min(1).max(128), z.string()]).optional(),
+    netmask: z.union([z.number().int().min(0).max(128), z.string()]).optional(),
     engine: z.enum(['sip']).optional(),
   })
   .strict();

@@ -5,7 +5,12 @@
  * keepalived applies them: a checker runs every delay_loop, each attempt may
  * take connect_timeout, a failure is retried `retry` times delay_before_retry
  * apart before the server is down (fall = retry + 1), and one success brings
- * it back (rise = 1).
+ * it back (rise = 1). Each timer is taken from the checker, else the real
+ * server, else the virtual server, else keepalived's default for that kind of
+ * checker (keepalived 2.2.7: retry 1, MISC_CHECK 0, DNS_CHECK 3;
+ * delay_before_retry 1 s, HTTP_GET and SSL_GET 3 s, DNS_CHECK delay_loop;
+ * connect_timeout 5 s; misc_timeout delay_loop; delay_loop 60 s; HTTP
+ * status 200-299).
  */
 import { canonicalAddress } from '../model/address.js';
 import { type ForwardMethod, type Protocol, SCHEDULERS } from '../ipvs/model.js';
@@ -120,14 +125,14 @@ function virtualServer(
   const forward = KINDS[kind] ?? 'nat';
   if (!KINDS[kind]) note(s, `lb_kind ${kind} is unknown; NAT used, as keepalived does`);
   const protocol = (get('protocol') ?? 'TCP').toLowerCase() as Protocol;
-  const persistence = num(get('persistence_timeout'));
-  const granularity = get('persistence_granularity');
+  const { persistence, granularity } = persistenceOf(body, vip.family, note);
   const flags = body.filter((b) => FLAG_KEYS[b.key]).map((b) => FLAG_KEYS[b.key] as string);
   const defaults = {
     delayLoop: num(get('delay_loop')) ?? 60,
     virtualhost: get('virtualhost'),
     retry: num(get('retry')),
     delayBeforeRetry: num(get('delay_before_retry')),
+    connectTimeout: num(get('connect_timeout')),
   };
   const reals: ImportedReal[] = [];
   for (const b of body) {
@@ -148,6 +153,7 @@ function virtualServer(
         'virtualhost',
         'retry',
         'delay_before_retry',
+        'connect_timeout',
         ...Object.keys(FLAG_KEYS),
       ].includes(b.key)
     )
@@ -162,18 +168,89 @@ function virtualServer(
     flags,
     persistence:
       persistence !== undefined
-        ? { timeout: persistence, ...(granularity && { netmask: granularity }) }
+        ? { timeout: persistence, ...(granularity !== undefined && { netmask: granularity }) }
         : undefined,
     tunnel: undefined,
     reals,
   };
 }
 
+/** keepalived's persistence_timeout without a value, and with only a granularity. */
+const DEFAULT_PERSISTENCE = 360;
+/** LVS_MAX_TIMEOUT: the largest persistence_timeout keepalived reads. */
+const MAX_PERSISTENCE = 86_400 * 31;
+
+/**
+ * persistence_timeout and persistence_granularity as keepalived reads them: a
+ * bare timeout or a granularity alone means 360 s; 0 or a bad value is
+ * refused by keepalived, which then runs without persistence; an IPv6
+ * granularity is a prefix length.
+ */
+function persistenceOf(
+  body: readonly Statement[],
+  family: 'ipv4' | 'ipv6',
+  note: (s: Statement, text: string) => void,
+): { persistence: number | undefined; granularity: string | number | undefined } {
+  const t = body.find((b) => b.key === 'persistence_timeout');
+  const g = body.find((b) => b.key === 'persistence_granularity');
+  let persistence: number | undefined;
+  let refused: string | undefined;
+  if (t) {
+    const value = t.args[0];
+    const n = num(value);
+    if (value === undefined) persistence = DEFAULT_PERSISTENCE;
+    else if (n !== undefined && Number.isInteger(n) && n >= 1 && n <= MAX_PERSISTENCE)
+      persistence = n;
+    else refused = value;
+  }
+  let granularity: string | number | undefined;
+  if (g) {
+    const value = g.args[0] ?? '';
+    const prefix = num(value);
+    if (family === 'ipv6') {
+      if (prefix !== undefined && Number.isInteger(prefix) && prefix >= 1 && prefix <= 128)
+        granularity = prefix;
+      else
+        note(
+          g,
+          `${value} is not an IPv6 prefix length (1..128); keepalived ignores it, and so does this`,
+        );
+    } else if (canonicalAddress(value)?.family === 'ipv4') granularity = value;
+    else note(g, `${value} is not an IPv4 netmask; keepalived ignores it, and so does this`);
+    // A granularity makes the service persistent even without a (valid) timeout.
+    if (granularity !== undefined && persistence === undefined) persistence = DEFAULT_PERSISTENCE;
+  }
+  if (t && refused !== undefined)
+    note(
+      t,
+      `${refused} is not a timeout keepalived takes (1..${MAX_PERSISTENCE}): ${persistence === undefined ? 'it ran without persistence, and so does this service' : `the granularity made it ${DEFAULT_PERSISTENCE} s, as here`}`,
+    );
+  return { persistence, granularity };
+}
+
+/** Timers set on a virtual server or a real server, for the checkers below them. */
 interface Defaults {
   delayLoop: number;
   virtualhost: string | undefined;
   retry: number | undefined;
   delayBeforeRetry: number | undefined;
+  connectTimeout: number | undefined;
+}
+
+/** keepalived 2.2.7's own defaults where neither checker, real server nor virtual server sets one. */
+const DEFAULT_RETRY: Record<string, number> = { MISC_CHECK: 0, DNS_CHECK: 3 };
+const DEFAULT_DELAY_BEFORE_RETRY: Record<string, number | 'delay_loop'> = {
+  HTTP_GET: 3,
+  SSL_GET: 3,
+  DNS_CHECK: 'delay_loop',
+};
+const DEFAULT_CONNECT_TIMEOUT = 5;
+const DEFAULT_STATUS = '200-299';
+
+/** Seconds as a duration anycastd reads: whole milliseconds, without float noise. */
+export function seconds(s: number): string {
+  const ms = Math.round(s * 1000);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function realServer(
@@ -197,10 +274,28 @@ function realServer(
   for (const b of body) {
     if (b.key === 'inhibit_on_failure') continue; // anycastd always drains with weight 0
     if (NOT_CARRIED[b.key]) note(b, NOT_CARRIED[b.key] as string);
-    else if (!CHECKERS.has(b.key) && !['weight', 'uthreshold', 'lthreshold'].includes(b.key))
+    else if (
+      !CHECKERS.has(b.key) &&
+      ![
+        'weight',
+        'uthreshold',
+        'lthreshold',
+        'delay_loop',
+        'retry',
+        'delay_before_retry',
+        'connect_timeout',
+      ].includes(b.key)
+    )
       note(b, 'not carried over');
   }
   const c = checkers[0];
+  const own: Defaults = {
+    delayLoop: num(get('delay_loop')) ?? defaults.delayLoop,
+    virtualhost: defaults.virtualhost,
+    retry: num(get('retry')) ?? defaults.retry,
+    delayBeforeRetry: num(get('delay_before_retry')) ?? defaults.delayBeforeRetry,
+    connectTimeout: num(get('connect_timeout')) ?? defaults.connectTimeout,
+  };
   return {
     address: address.address,
     port,
@@ -208,7 +303,7 @@ function realServer(
     upperThreshold: num(get('uthreshold')) ?? 0,
     lowerThreshold: num(get('lthreshold')) ?? 0,
     forward,
-    check: c ? checker(c, protocol, defaults, note) : undefined,
+    check: c ? checker(c, protocol, own, note) : undefined,
   };
 }
 
@@ -223,21 +318,35 @@ function checker(
   const get = (k: string) => body.find((b) => b.key === k)?.args;
   const one = (k: string) => get(k)?.[0];
   const interval = num(one('delay_loop')) ?? d.delayLoop;
-  let timeout = num(one(c.key === 'MISC_CHECK' ? 'misc_timeout' : 'connect_timeout')) ?? 5;
+  const misc = c.key === 'MISC_CHECK';
+  let timeout =
+    (misc ? num(one('misc_timeout')) : (num(one('connect_timeout')) ?? d.connectTimeout)) ??
+    (misc ? interval : DEFAULT_CONNECT_TIMEOUT);
   if (timeout >= interval) {
     const was = timeout;
     timeout = Math.max(0.001, interval * 0.8);
-    note(c, `timeout ${was}s is not shorter than the interval ${interval}s; ${timeout}s used`);
+    note(
+      c,
+      `timeout ${seconds(was)}${misc && one('misc_timeout') === undefined ? " (keepalived's default for MISC_CHECK: the delay_loop)" : ''} is not shorter than the interval ${seconds(interval)}; ${seconds(timeout)} used`,
+    );
   }
-  const retry = num(one('retry')) ?? num(one('nb_get_retry')) ?? d.retry ?? 1;
-  const delayBeforeRetry = num(one('delay_before_retry')) ?? d.delayBeforeRetry ?? 1;
+  const retry =
+    num(one('retry')) ?? num(one('nb_get_retry')) ?? d.retry ?? DEFAULT_RETRY[c.key] ?? 1;
+  const retryDelay =
+    num(one('delay_before_retry')) ?? d.delayBeforeRetry ?? DEFAULT_DELAY_BEFORE_RETRY[c.key] ?? 1;
+  const delayBeforeRetry = retryDelay === 'delay_loop' ? interval : retryDelay;
+  const fast = delayBeforeRetry > timeout && delayBeforeRetry < interval;
+  if (retry > 0 && !fast && delayBeforeRetry !== interval)
+    note(
+      c,
+      `retries ${seconds(delayBeforeRetry)} apart cannot be kept (anycastd retries faster than the interval only when the gap is longer than the timeout ${seconds(timeout)} and shorter than the interval): retried at the interval ${seconds(interval)}`,
+    );
   const timing: Record<string, unknown> = {
-    interval: `${interval}s`,
-    timeout: `${Math.round(timeout * 1000)}ms`,
+    interval: seconds(interval),
+    timeout: seconds(timeout),
     rise: 1,
     fall: Math.min(100, Math.max(1, retry + 1)),
-    ...(delayBeforeRetry > timeout &&
-      delayBeforeRetry < interval && { fast_interval: `${delayBeforeRetry}s` }),
+    ...(retry > 0 && fast && { fast_interval: seconds(delayBeforeRetry) }),
   };
   const target: Record<string, unknown> = {
     ...(one('connect_ip') && { address: one('connect_ip') }),
@@ -268,9 +377,13 @@ function checker(
         type: c.key === 'HTTP_GET' ? 'http' : 'https',
         ...target,
         path: u('path') ?? '/',
-        ...(codes.length > 0 && {
-          status: codes.length === 1 ? statusOf(codes[0] as string) : codes.map(statusOf),
-        }),
+        // keepalived takes 200-299 when a url names no status_code.
+        status:
+          codes.length === 0
+            ? DEFAULT_STATUS
+            : codes.length === 1
+              ? statusOf(codes[0] as string)
+              : codes.map(statusOf),
         ...(host && { host }),
         ...(u('regex') && { body_match: u('regex') }),
         ...timing,

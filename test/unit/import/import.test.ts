@@ -189,7 +189,7 @@ describe('anycastd import keepalived', () => {
         path: '/healthz',
         status: 200,
         interval: '6s',
-        timeout: '1000ms',
+        timeout: '1s',
         rise: 1,
         fall: 4,
         fast_interval: '2s',
@@ -198,7 +198,7 @@ describe('anycastd import keepalived', () => {
     expect(https?.reals[1]?.check).toMatchObject({
       type: 'tcp',
       port: 8443,
-      timeout: '2000ms',
+      timeout: '2s',
       fall: 2,
     });
     expect(http?.ports).toEqual([{ port: 80 }]);
@@ -219,7 +219,7 @@ describe('anycastd import keepalived', () => {
       type: 'exec',
       command: ['/bin/sh', '-c', '/usr/local/bin/load.sh 10.3.0.1 | grep -q ok'],
       dynamic_weight: true,
-      timeout: '3000ms',
+      timeout: '3s',
     });
     for (const left of [
       /line 8: vrrp_instance: VRRP is not carried over.*director\.role: backup/,
@@ -248,7 +248,7 @@ describe('anycastd import keepalived', () => {
     expect(doc.services[0]?.reals[0]?.check).toEqual({
       type: 'icmp',
       interval: '60s',
-      timeout: '1000ms',
+      timeout: '1s',
       rise: 1,
       fall: 2,
     });
