@@ -247,6 +247,43 @@ const DEFAULT_DELAY_BEFORE_RETRY: Record<string, number | 'delay_loop'> = {
 const DEFAULT_CONNECT_TIMEOUT = 5;
 const DEFAULT_STATUS = '200-299';
 
+/** Checker keywords every kind carries over (timers and the target). */
+const CARRIED_IN_CHECKER = new Set([
+  'delay_loop',
+  'connect_timeout',
+  'retry',
+  'nb_get_retry',
+  'delay_before_retry',
+  'connect_ip',
+  'connect_port',
+  'bindto',
+]);
+/** What each kind of checker carries besides. */
+const CARRIED_BY_KIND: Record<string, readonly string[]> = {
+  HTTP_GET: ['url', 'virtualhost'],
+  SSL_GET: ['url', 'virtualhost'],
+  MISC_CHECK: ['misc_path', 'misc_timeout', 'misc_dynamic'],
+  DNS_CHECK: ['name', 'type'],
+  UDP_CHECK: ['payload', 'require_reply'],
+  PING_CHECK: [],
+  TCP_CHECK: [],
+};
+/** Checker keywords left behind whose absence changes the verdict, with what it means. */
+const LEFT_IN_CHECKER: Record<string, string> = {
+  user: 'not carried over: the exec check runs as nobody unless you set user',
+  warmup: 'not carried over: anycastd spreads first runs over the interval itself',
+};
+/** url keywords left behind, with what the migrated check then does. */
+const LEFT_IN_URL: Record<string, string> = {
+  regex_no_match:
+    'not carried over: keepalived failed the check when the body matched; this check ignores the body',
+  username:
+    'HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
+  password:
+    'HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
+  regex_options: 'not carried over: body_match is an ECMAScript regular expression',
+};
+
 /** Seconds as a duration anycastd reads: whole milliseconds, without float noise. */
 export function seconds(s: number): string {
   const ms = Math.round(s * 1000);
@@ -354,8 +391,8 @@ function checker(
     ...(one('bindto') && { source: one('bindto') }),
   };
   for (const b of body)
-    if (['bind_port', 'bind_if', 'fwmark', 'warmup', 'user', 'digest'].includes(b.key))
-      note(b, 'not carried over');
+    if (!CARRIED_IN_CHECKER.has(b.key) && !(CARRIED_BY_KIND[c.key] ?? []).includes(b.key))
+      note(b, LEFT_IN_CHECKER[b.key] ?? 'not carried over');
   switch (c.key) {
     case 'PING_CHECK':
       return { type: 'icmp', ...(one('bindto') && { source: one('bindto') }), ...timing };
@@ -369,10 +406,14 @@ function checker(
         note(extra, 'anycastd requests one path per check: only the first url is carried over');
       const url = urls[0]?.block ?? [];
       const u = (k: string) => url.find((b) => b.key === k)?.args[0];
+      for (const b of url)
+        if (!['path', 'status_code', 'regex', 'virtualhost', 'digest'].includes(b.key))
+          note(b, LEFT_IN_URL[b.key] ?? 'not carried over');
       for (const d of urls.flatMap((x) => x.block ?? []).filter((b) => b.key === 'digest'))
         note(d, 'an MD5 of the page is not checked; use body_match');
       const codes = url.filter((b) => b.key === 'status_code').flatMap((b) => b.args);
-      const host = one('virtualhost') ?? d.virtualhost;
+      // keepalived takes the url's virtualhost first, then the checker's, then the virtual server's.
+      const host = u('virtualhost') ?? one('virtualhost') ?? d.virtualhost;
       return {
         type: c.key === 'HTTP_GET' ? 'http' : 'https',
         ...target,

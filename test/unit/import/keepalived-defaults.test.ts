@@ -136,3 +136,27 @@ describe('keepalived persistence in the import', () => {
     });
   });
 });
+
+describe('keepalived keys the import does not carry', () => {
+  it('names every one, and says what a check then does differently', () => {
+    const r = imported(
+      vs(
+        ' real_server 10.1.0.1 80 {\n  HTTP_GET {\n   url {\n    path /h\n    virtualhost api.example.org\n    username ops\n    password s3cret\n    regex_no_match\n    regex down\n   }\n   warmup 5\n   log_all_failures\n  }\n }',
+      ),
+    );
+    expect(r.services[0]?.reals[0]?.check).toMatchObject({
+      type: 'http',
+      path: '/h',
+      host: 'api.example.org',
+      body_match: 'down',
+    });
+    expect(r.notes).toEqual([
+      expect.stringMatching(/^line 4: HTTP_GET: retries 3s apart cannot be kept/),
+      'line 13: warmup: not carried over: anycastd spreads first runs over the interval itself',
+      'line 14: log_all_failures: not carried over',
+      'line 8: username: HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
+      'line 9: password: HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
+      'line 10: regex_no_match: not carried over: keepalived failed the check when the body matched; this check ignores the body',
+    ]);
+  });
+});
