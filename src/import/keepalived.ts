@@ -15,7 +15,7 @@
 import { canonicalAddress } from '../model/address.js';
 import { type ForwardMethod, type Protocol, SCHEDULERS } from '../ipvs/model.js';
 import type { Statement } from './keepalived-conf.js';
-import type { Imported, ImportedReal, ImportedService } from './model.js';
+import type { Imported, ImportedReal, ImportedService, ImportedTunnel } from './model.js';
 
 const KNOWN_SCHEDULERS = new Set<string>(SCHEDULERS);
 const KINDS: Record<string, ForwardMethod> = { NAT: 'nat', DR: 'dr', TUN: 'tunnel' };
@@ -56,6 +56,11 @@ const num = (s: string | undefined): number | undefined => {
   if (s === undefined) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
+};
+/** A port 0..65535 as keepalived writes one; undefined for anything else. */
+const portNumber = (s: string | undefined): number | undefined => {
+  const n = num(s);
+  return n !== undefined && Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
 };
 
 export function importKeepalived(
@@ -108,8 +113,15 @@ function virtualServer(
     return undefined;
   }
   const vip = canonicalAddress(first ?? '');
-  const port = num(second);
-  if (!vip || port === undefined || port < 1 || port > 65535) {
+  const port = portNumber(second ?? '0');
+  if (vip && port === 0) {
+    note(
+      s,
+      `${first} port 0 (every port of the VIP, made persistent by keepalived) has no anycastd equivalent; use a fwmark service (services[].fwmark with a vip); not carried over`,
+    );
+    return undefined;
+  }
+  if (!vip || port === undefined) {
     note(s, `"${s.args.join(' ')}" is not an address and port; not carried over`);
     return undefined;
   }
@@ -121,12 +133,22 @@ function virtualServer(
     note(s, `scheduler ${scheduler} is unknown; wlc used`);
     scheduler = 'wlc';
   }
-  const kind = (get('lb_kind') ?? get('lvs_method') ?? 'NAT').toUpperCase();
-  const forward = KINDS[kind] ?? 'nat';
-  if (!KINDS[kind]) note(s, `lb_kind ${kind} is unknown; NAT used, as keepalived does`);
-  const protocol = (get('protocol') ?? 'TCP').toLowerCase() as Protocol;
+  // keepalived's default when no lvs_method is read: NAT.
+  let vsForwarding: Forwarding = { forward: 'nat', tunnel: undefined };
+  for (const b of body.filter((b) => b.key === 'lb_kind' || b.key === 'lvs_method'))
+    vsForwarding = forwardingOf(b, vsForwarding, note) ?? vsForwarding;
+  const protocol = protocolOf(s, body, note);
   const { persistence, granularity } = persistenceOf(body, vip.family, note);
-  const flags = body.filter((b) => FLAG_KEYS[b.key]).map((b) => FLAG_KEYS[b.key] as string);
+  const flags: string[] = [];
+  for (const b of body.filter((b) => FLAG_KEYS[b.key])) {
+    // keepalived resets one-packet scheduling on anything but UDP.
+    if (b.key === 'ops' && protocol !== 'udp')
+      note(
+        b,
+        `one-packet scheduling requires UDP; keepalived resets it on ${protocol}, and so does this`,
+      );
+    else flags.push(FLAG_KEYS[b.key] as string);
+  }
   const defaults = {
     delayLoop: num(get('delay_loop')) ?? 60,
     virtualhost: get('virtualhost'),
@@ -137,8 +159,15 @@ function virtualServer(
   const reals: ImportedReal[] = [];
   for (const b of body) {
     if (b.key === 'real_server') {
-      const r = realServer(b, forward, protocol, defaults, note);
-      if (r) reals.push(r);
+      const r = realServer(b, port, vsForwarding, protocol, defaults, note);
+      if (!r) continue;
+      // keepalived keeps the first of two real servers with one address and port.
+      if (reals.some((x) => x.address === r.address && x.port === r.port))
+        note(
+          b,
+          `${r.address} port ${r.port} is already a real server here; keepalived removes the second, and so does this`,
+        );
+      else reals.push(r);
     } else if (NOT_CARRIED[b.key]) note(b, NOT_CARRIED[b.key] as string);
     else if (
       ![
@@ -162,7 +191,7 @@ function virtualServer(
   return {
     where,
     vip: vip.address,
-    protocol: ['tcp', 'udp', 'sctp'].includes(protocol) ? protocol : 'tcp',
+    protocol,
     port,
     scheduler,
     flags,
@@ -170,8 +199,82 @@ function virtualServer(
       persistence !== undefined
         ? { timeout: persistence, ...(granularity !== undefined && { netmask: granularity }) }
         : undefined,
-    tunnel: undefined,
     reals,
+  };
+}
+
+/**
+ * keepalived 2.2.7 takes TCP, UDP and SCTP in any case and ignores anything
+ * else; a virtual server left without one is made UDP (the kernel's reading
+ * of protocol 0), with an error in its log.
+ */
+function protocolOf(
+  s: Statement,
+  body: readonly Statement[],
+  note: (s: Statement, text: string) => void,
+): Protocol {
+  let protocol: Protocol | undefined;
+  for (const b of body.filter((b) => b.key === 'protocol')) {
+    const value = (b.args[0] ?? '').toLowerCase();
+    if (value === 'tcp' || value === 'udp' || value === 'sctp') protocol = value;
+    else
+      note(
+        b,
+        `${b.args[0] ?? '(none)'} is not TCP, UDP or SCTP; keepalived ignores it, and so does this`,
+      );
+  }
+  if (protocol) return protocol;
+  note(
+    s,
+    'no protocol: keepalived 2.2.7 makes the service UDP ("no protocol set - defaulting to UDP"), and so does this; write protocol TCP if TCP was meant',
+  );
+  return 'udp';
+}
+
+interface Forwarding {
+  forward: ForwardMethod;
+  tunnel: ImportedTunnel | undefined;
+}
+
+/**
+ * `lvs_method NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`
+ * (lb_kind is its older name). keepalived ignores the whole statement when
+ * any part is wrong, keeping what was set before: so does this, saying why.
+ */
+function forwardingOf(
+  b: Statement,
+  before: Forwarding,
+  note: (s: Statement, text: string) => void,
+): Forwarding | undefined {
+  const [kind = '', ...options] = b.args;
+  const forward = KINDS[kind];
+  const refuse = (why: string) => {
+    note(b, `${why}; keepalived ignores the statement, and so does this (${before.forward} kept)`);
+    return undefined;
+  };
+  if (!forward) return refuse(`${kind || '(none)'} is not NAT, DR or TUN`);
+  let type = 'ipip';
+  let port = 0;
+  let csum = 'nocsum';
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as string;
+    if (o === 'type' && ['ipip', 'gue', 'gre'].includes(options[i + 1] ?? ''))
+      type = options[++i] as string;
+    else if (o === 'port' && portNumber(options[i + 1])) port = portNumber(options[++i]) as number;
+    else if (o === 'nocsum' || o === 'csum' || o === 'remcsum') csum = o;
+    else
+      return refuse(
+        `tunnel option ${o}${options[i + 1] !== undefined ? ` ${options[i + 1]}` : ''} is not one keepalived takes`,
+      );
+  }
+  if ((type === 'gue') !== (port !== 0))
+    return refuse('a gue tunnel needs a port, and only a gue tunnel takes one');
+  if (type === 'ipip' && csum !== 'nocsum') return refuse('ipip tunnels take no checksum option');
+  if (type === 'gre' && csum === 'remcsum') return refuse('gre tunnels take no remote checksum');
+  if (forward !== 'tunnel') return { forward, tunnel: before.tunnel };
+  return {
+    forward,
+    tunnel: { type, ...(port && { port }), flags: csum === 'nocsum' ? [] : [csum] },
   };
 }
 
@@ -275,12 +378,10 @@ const LEFT_IN_CHECKER: Record<string, string> = {
 };
 /** url keywords left behind, with what the migrated check then does. */
 const LEFT_IN_URL: Record<string, string> = {
-  regex_no_match:
-    'not carried over: keepalived failed the check when the body matched; this check ignores the body',
   username:
-    'HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
+    'not a keepalived keyword: keepalived 2.2.7 ignores it and sends no credentials, and so does this check (headers: {Authorization: "Basic ..."} would send them)',
   password:
-    'HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
+    'not a keepalived keyword: keepalived 2.2.7 ignores it and sends no credentials, and so does this check (headers: {Authorization: "Basic ..."} would send them)',
   regex_options: 'not carried over: body_match is an ECMAScript regular expression',
 };
 
@@ -292,25 +393,31 @@ export function seconds(s: number): string {
 
 function realServer(
   s: Statement,
-  forward: ForwardMethod,
+  servicePort: number,
+  vsForwarding: Forwarding,
   protocol: string,
   defaults: Defaults,
   note: (s: Statement, text: string) => void,
 ): ImportedReal | undefined {
   const address = canonicalAddress(s.args[0] ?? '');
-  const port = num(s.args[1]);
-  if (!address || port === undefined) {
+  // keepalived reads a missing or zero port as 0, which IPVS takes as the service's port.
+  const given = portNumber(s.args[1] ?? '0');
+  if (!address || given === undefined) {
     note(s, `"${s.args.join(' ')}" is not an address and port; not carried over`);
     return undefined;
   }
+  const port = given === 0 ? servicePort : given;
   const body = s.block ?? [];
   const get = (k: string) => body.find((b) => b.key === k)?.args[0];
   const checkers = body.filter((b) => CHECKERS.has(b.key));
   for (const extra of checkers.slice(1))
     note(extra, 'anycastd runs one check per real server: only the first checker is carried over');
+  let forwarding = vsForwarding;
   for (const b of body) {
     if (b.key === 'inhibit_on_failure') continue; // anycastd always drains with weight 0
-    if (NOT_CARRIED[b.key]) note(b, NOT_CARRIED[b.key] as string);
+    if (b.key === 'lvs_method' || b.key === 'lb_kind')
+      forwarding = forwardingOf(b, forwarding, note) ?? forwarding;
+    else if (NOT_CARRIED[b.key]) note(b, NOT_CARRIED[b.key] as string);
     else if (
       !CHECKERS.has(b.key) &&
       ![
@@ -326,6 +433,21 @@ function realServer(
       note(b, 'not carried over');
   }
   const c = checkers[0];
+  if (!c)
+    note(
+      s,
+      'no checker: keepalived keeps this real server up unchecked; anycastd checks it with its default (a TCP connect to its port every 2 s)',
+    );
+  else if (
+    given === 0 &&
+    !c.block?.some((b) => b.key === 'connect_port') &&
+    c.key !== 'MISC_CHECK' &&
+    c.key !== 'PING_CHECK'
+  )
+    note(
+      c,
+      `keepalived's checker connects to port 0 of a real server on port 0, and fails; this check probes the service's port ${servicePort}`,
+    );
   const own: Defaults = {
     delayLoop: num(get('delay_loop')) ?? defaults.delayLoop,
     virtualhost: defaults.virtualhost,
@@ -339,7 +461,10 @@ function realServer(
     weight: num(get('weight')) ?? 1,
     upperThreshold: num(get('uthreshold')) ?? 0,
     lowerThreshold: num(get('lthreshold')) ?? 0,
-    forward,
+    forward: forwarding.forward,
+    ...(forwarding.forward === 'tunnel' && {
+      tunnel: forwarding.tunnel ?? { type: 'ipip', flags: [] },
+    }),
     check: c ? checker(c, protocol, own, note) : undefined,
   };
 }
@@ -407,7 +532,11 @@ function checker(
       const url = urls[0]?.block ?? [];
       const u = (k: string) => url.find((b) => b.key === k)?.args[0];
       for (const b of url)
-        if (!['path', 'status_code', 'regex', 'virtualhost', 'digest'].includes(b.key))
+        if (
+          !['path', 'status_code', 'regex', 'regex_no_match', 'virtualhost', 'digest'].includes(
+            b.key,
+          )
+        )
           note(b, LEFT_IN_URL[b.key] ?? 'not carried over');
       for (const d of urls.flatMap((x) => x.block ?? []).filter((b) => b.key === 'digest'))
         note(d, 'an MD5 of the page is not checked; use body_match');
@@ -426,7 +555,11 @@ function checker(
               ? statusOf(codes[0] as string)
               : codes.map(statusOf),
         ...(host && { host }),
-        ...(u('regex') && { body_match: u('regex') }),
+        // regex_no_match turns the regex around: the check fails when the body matches.
+        ...(u('regex') && {
+          [url.some((b) => b.key === 'regex_no_match') ? 'body_not_match' : 'body_match']:
+            u('regex'),
+        }),
         ...timing,
       };
     }

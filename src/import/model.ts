@@ -14,8 +14,16 @@ export interface ImportedReal {
   upperThreshold: number;
   lowerThreshold: number;
   forward: ForwardMethod;
+  /** With forward tunnel: the encapsulation (anycastd has one per service). */
+  tunnel?: ImportedTunnel | undefined;
   /** anycastd check fields (the YAML mapping); none: anycastd's default check. */
   check?: Record<string, unknown> | undefined;
+}
+
+export interface ImportedTunnel {
+  type: string;
+  port?: number | undefined;
+  flags: string[];
 }
 
 export interface ImportedService {
@@ -27,8 +35,9 @@ export interface ImportedService {
   scheduler: string;
   /** anycastd service flags (one-packet, sh-*, mh-*). */
   flags: string[];
-  persistence?: { timeout: number; netmask?: string | number | undefined } | undefined;
-  tunnel?: { type: string; port?: number | undefined; flags: string[] } | undefined;
+  persistence?:
+    | { timeout: number; netmask?: string | number | undefined; engine?: 'sip' | undefined }
+    | undefined;
   reals: ImportedReal[];
 }
 
@@ -53,8 +62,14 @@ const FORWARDING: Record<ForwardMethod, string | undefined> = {
   local: undefined,
 };
 
+/** Check types that probe no port: the service's ports do not change what they see. */
+const PORTLESS_CHECKS = new Set(['exec', 'icmp']);
+
 /** The YAML document (as plain data) for `imported`, and the notes it adds. */
-export function toConfigDoc(imported: Imported, id: Identity): { doc: object; notes: string[] } {
+export function toConfigDoc(
+  imported: Imported,
+  id: Identity,
+): { doc: { services: object[] }; notes: string[] } {
   const notes = [...imported.notes];
   const groups = new Map<
     string,
@@ -62,11 +77,23 @@ export function toConfigDoc(imported: Imported, id: Identity): { doc: object; no
       svc: ImportedService;
       ports: { port: number; protocol: Protocol }[];
       forward: ForwardMethod;
+      tunnel: Record<string, unknown> | undefined;
       reals: Record<string, unknown>[];
+      unchecked: boolean;
     }
   >();
   const names = new Set<string>();
+  const keys = new Map<string, string>();
   for (const svc of imported.services) {
+    const key = `${svc.vip}|${svc.port}|${svc.protocol}`;
+    const earlier = keys.get(key);
+    if (earlier !== undefined) {
+      notes.push(
+        `${svc.where}: ${svc.vip}:${svc.port}/${svc.protocol} is already ${earlier}; only the first is carried over`,
+      );
+      continue;
+    }
+    keys.set(key, svc.where);
     if (svc.reals.length === 0) {
       notes.push(`${svc.where}: ${svc.vip}:${svc.port} has no real servers; not carried over`);
       continue;
@@ -83,6 +110,7 @@ export function toConfigDoc(imported: Imported, id: Identity): { doc: object; no
       );
       continue;
     }
+    const tunnel = forward === 'tunnel' ? tunnelOf(svc, notes) : undefined;
     const reals = svc.reals.map((r) => {
       const real: Record<string, unknown> = { address: r.address };
       if (r.port !== svc.port) {
@@ -98,13 +126,23 @@ export function toConfigDoc(imported: Imported, id: Identity): { doc: object; no
       if (r.check) real.check = r.check;
       return real;
     });
-    // Real servers keep ports relative to the service, so services differing only in port group.
+    // A check that probes the real server's port judges one port: services
+    // on other ports keep their own checks (keepalived checks each), so they
+    // stay apart. Real servers keep ports relative to the service, so
+    // services differing only in port group.
+    const portBound = svc.reals.some(
+      (r) =>
+        r.check !== undefined &&
+        r.check.port === undefined &&
+        !PORTLESS_CHECKS.has(String(r.check.type)),
+    );
     const shape = JSON.stringify({
       vip: svc.vip,
+      ...(portBound && { port: svc.port, protocol: svc.protocol }),
       scheduler: svc.scheduler,
       flags: [...svc.flags].sort(),
       persistence: svc.persistence,
-      tunnel: svc.tunnel,
+      tunnel,
       forward,
       reals: reals.map((r) => ({
         ...r,
@@ -112,36 +150,42 @@ export function toConfigDoc(imported: Imported, id: Identity): { doc: object; no
       })),
     });
     const g = groups.get(shape);
-    if (g && !g.ports.some((p) => p.port === svc.port && p.protocol === svc.protocol)) {
+    if (g) {
       g.ports.push({ port: svc.port, protocol: svc.protocol });
       continue;
     }
-    if (!g)
-      groups.set(shape, {
-        svc,
-        ports: [{ port: svc.port, protocol: svc.protocol }],
-        forward,
-        reals,
-      });
+    groups.set(shape, {
+      svc,
+      ports: [{ port: svc.port, protocol: svc.protocol }],
+      forward,
+      tunnel,
+      reals,
+      unchecked: svc.reals.some((r) => r.check === undefined),
+    });
   }
   const services: object[] = [];
-  for (const { svc, ports, forward, reals } of groups.values()) {
+  for (const { svc, ports, forward, tunnel, reals, unchecked } of groups.values()) {
     const base = `${svc.vip.replace(/[:.]/g, '-')}-${ports[0]?.port ?? 0}`;
     let name = base;
     for (let i = 2; names.has(name); i++) name = `${base}-${i}`;
     names.add(name);
+    if (ports.length > 1 && unchecked)
+      notes.push(
+        `${svc.where}: ports ${ports.map((p) => p.port).join(', ')} of ${svc.vip} are one service; its real servers without a check get anycastd's default, a TCP connect to port ${ports[0]?.port} only`,
+      );
     services.push({
       name,
       vip: svc.vip,
       ports: ports.map((p) => (p.protocol === 'tcp' ? { port: p.port } : p)),
       scheduler: svc.scheduler,
       ...(forward !== 'dr' && { forwarding: forward }),
-      ...(svc.tunnel && forward === 'tunnel' && { tunnel: svc.tunnel }),
+      ...(tunnel && { tunnel }),
       ...(svc.flags.length > 0 && { flags: svc.flags }),
       ...(svc.persistence && {
         persistence: {
           timeout: svc.persistence.timeout,
           ...(svc.persistence.netmask !== undefined && { netmask: svc.persistence.netmask }),
+          ...(svc.persistence.engine && { engine: svc.persistence.engine }),
         },
       }),
       reals,
@@ -155,6 +199,29 @@ export function toConfigDoc(imported: Imported, id: Identity): { doc: object; no
     services,
   };
   return { doc, notes };
+}
+
+/**
+ * The service's tunnel from its tunnelled real servers: the most common
+ * setting, named when they differ; nothing for plain ipip, the default.
+ */
+function tunnelOf(svc: ImportedService, notes: string[]): Record<string, unknown> | undefined {
+  const tunnelled = svc.reals.filter((r) => r.forward === 'tunnel');
+  const text = (t: ImportedTunnel | undefined) =>
+    t ? [t.type, t.port ? `port ${t.port}` : '', ...t.flags].filter(Boolean).join(' ') : 'ipip';
+  const settings = tunnelled.map((r) => text(r.tunnel));
+  const chosen = mostCommon(settings);
+  if (new Set(settings).size > 1)
+    notes.push(
+      `${svc.where}: real servers use different tunnels (${[...new Set(settings)].join('; ')}); all use ${chosen} (anycastd has one per service)`,
+    );
+  const t = tunnelled.find((r) => text(r.tunnel) === chosen)?.tunnel;
+  if (!t || (t.type === 'ipip' && t.flags.length === 0)) return undefined;
+  return {
+    type: t.type,
+    ...(t.port && { port: t.port }),
+    ...(t.flags.length > 0 && { flags: [...t.flags] }),
+  };
 }
 
 function mostCommon<T>(values: readonly T[]): T {

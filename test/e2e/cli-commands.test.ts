@@ -135,6 +135,7 @@ describe('the built program, command by command', () => {
       `virtual_server 192.0.2.10 80 {
   lb_algo rr
   lb_kind DR
+  protocol TCP
   real_server 10.1.0.1 80 {
     TCP_CHECK { connect_timeout 3 }
   }

@@ -9,7 +9,7 @@ import { parseKeepalivedConf } from '../../../src/import/keepalived-conf.js';
 
 const imported = (text: string) => importKeepalived(parseKeepalivedConf(text));
 const vs = (body: string, address = '198.51.100.10') =>
-  `virtual_server ${address} 80 {\n lb_kind DR\n${body}\n}\n`;
+  `virtual_server ${address} 80 {\n lb_kind DR\n${body}\n protocol TCP\n}\n`;
 const check = (checker: string, extra = '') =>
   imported(vs(` delay_loop 10\n real_server 10.1.0.1 80 {\n${extra}\n  ${checker}\n }`)).services[0]
     ?.reals[0]?.check;
@@ -99,7 +99,9 @@ describe('keepalived defaults in the import', () => {
 
 describe('keepalived persistence in the import', () => {
   const persistence = (body: string, address?: string) => {
-    const r = imported(vs(`${body}\n real_server 10.1.0.1 80 {\n }`, address));
+    const r = imported(
+      vs(`${body}\n real_server 10.1.0.1 80 {\n  TCP_CHECK {\n   retry 0\n  }\n }`, address),
+    );
     return { persistence: r.services[0]?.persistence, notes: r.notes };
   };
 
@@ -148,15 +150,14 @@ describe('keepalived keys the import does not carry', () => {
       type: 'http',
       path: '/h',
       host: 'api.example.org',
-      body_match: 'down',
+      body_not_match: 'down',
     });
     expect(r.notes).toEqual([
       expect.stringMatching(/^line 4: HTTP_GET: retries 3s apart cannot be kept/),
       'line 13: warmup: not carried over: anycastd spreads first runs over the interval itself',
       'line 14: log_all_failures: not carried over',
-      'line 8: username: HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
-      'line 9: password: HTTP basic authentication is not carried over: the check gets 401 from a server that asks for it',
-      'line 10: regex_no_match: not carried over: keepalived failed the check when the body matched; this check ignores the body',
+      'line 8: username: not a keepalived keyword: keepalived 2.2.7 ignores it and sends no credentials, and so does this check (headers: {Authorization: "Basic ..."} would send them)',
+      'line 9: password: not a keepalived keyword: keepalived 2.2.7 ignores it and sends no credentials, and so does this check (headers: {Authorization: "Basic ..."} would send them)',
     ]);
   });
 });
