@@ -96,6 +96,12 @@ async function emit(
   const id = identity(o, fallbackName, notes);
   const { doc, notes: more } = toConfigDoc(imported, id);
   notes.unshift(...more);
+  // Every service may fall out only here (no real servers, forwarding that cannot be carried).
+  if (doc.services.length === 0)
+    throw new CliError(
+      `${source}: no service that can be carried over\n${notes.join('\n')}`,
+      ExitCode.InvalidInput,
+    );
   const header = [
     `# anycastd configuration imported from ${source}.`,
     '# Check it with `anycastd validate --config FILE`; see the README for every option.',
@@ -157,11 +163,6 @@ without an anycastd equivalent is listed on stderr and in the file's header.`,
       throw error;
     }
     const imported = importKeepalived(statements);
-    if (imported.services.length === 0)
-      throw new CliError(
-        `${label}: no virtual server that can be carried over\n${imported.notes.join('\n')}`,
-        ExitCode.InvalidInput,
-      );
     return emit(imported, o, imported.routerId, label, ctx);
   },
 });
@@ -183,22 +184,30 @@ nothing is written.`,
     const file = args.file?.[0];
     const text = await readInput(file, ctx);
     const label = file === undefined || file === '-' ? 'stdin' : file;
-    const [{ parseRules }, { importIpvsadm }] = await Promise.all([
+    const [
+      { parseRules },
+      { importIpvsadm },
+      { commandLines },
+      { loadServicesFile },
+      { systemResolver },
+    ] = await Promise.all([
       import('../ipvs/ipvsadm/rules.js'),
       import('../import/ipvsadm.js'),
+      import('../import/ipvsadm-commands.js'),
+      import('../ipvs/ipvsadm/names.js'),
+      import('../ipvs/ipvsadm/service-option.js'),
     ]);
-    const parsed = await parseRules(text);
-    if (parsed.errors.length > 0)
+    const commands = commandLines(text);
+    // Service names (`:http`, as ipvsadm -S writes without -n) from /etc/services, as ipvsadm reads them.
+    const parsed = await parseRules(commands.text, systemResolver(await loadServicesFile()));
+    const errors = [...commands.errors, ...parsed.errors].sort((a, b) => a.line - b.line);
+    if (errors.length > 0)
       throw new CliError(
-        parsed.errors.map((e) => `${label}:${e.line}: ${e.message}`).join('\n'),
+        errors.map((e) => `${label}:${e.line}: ${e.message}`).join('\n'),
         ExitCode.InvalidInput,
       );
     const imported = importIpvsadm(parsed.ops);
-    if (imported.services.length === 0)
-      throw new CliError(
-        `${label}: no service that can be carried over\n${imported.notes.join('\n')}`,
-        ExitCode.InvalidInput,
-      );
+    imported.notes.unshift(...commands.notes);
     return emit(imported, o, undefined, label, ctx);
   },
 });

@@ -88,6 +88,8 @@ export function importIpvsadm(ops: readonly RuleOp[]): Imported {
     if (service.pe && service.pe !== 'sip')
       notes.push(`${at(line)}: persistence engine ${service.pe} is not supported`);
     const persistent = service.flags.includes('persistent');
+    if (service.pe === 'sip' && !persistent)
+      notes.push(`${at(line)}: persistence engine sip without persistence does nothing; dropped`);
     services.push({
       where: at(line),
       vip: key.address,
@@ -96,9 +98,12 @@ export function importIpvsadm(ops: readonly RuleOp[]): Imported {
       scheduler: service.scheduler,
       flags,
       persistence: persistent
-        ? { timeout: service.timeout, netmask: netmaskOf(key.family, service.netmask) }
+        ? {
+            timeout: service.timeout,
+            netmask: netmaskOf(key.family, service.netmask),
+            ...(service.pe === 'sip' && { engine: 'sip' as const }),
+          }
         : undefined,
-      tunnel: undefined,
       reals: [...dests.values()].map((d) => ({
         address: d.address,
         port: d.port,
@@ -106,16 +111,15 @@ export function importIpvsadm(ops: readonly RuleOp[]): Imported {
         upperThreshold: d.upperThreshold,
         lowerThreshold: d.lowerThreshold,
         forward: d.forward,
+        ...(d.forward === 'tunnel' && {
+          tunnel: {
+            type: d.tunnelType,
+            ...(d.tunnelPort && { port: d.tunnelPort }),
+            flags: [...d.tunnelFlags],
+          },
+        }),
       })),
     });
-    const tunnelled = [...dests.values()].find((d) => d.forward === 'tunnel');
-    const last = services.at(-1);
-    if (tunnelled && last)
-      last.tunnel = {
-        type: tunnelled.tunnelType,
-        ...(tunnelled.tunnelPort && { port: tunnelled.tunnelPort }),
-        flags: [...tunnelled.tunnelFlags],
-      };
   }
   notes.push(
     "ipvsadm rules hold no health checks: every real server gets anycastd's default (a TCP connect to its port every 2 s)",

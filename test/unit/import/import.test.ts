@@ -309,6 +309,75 @@ describe('anycastd import ipvsadm', () => {
     expect(r.stderr).not.toMatch(/placeholder/);
   });
 
+  it('reads ipvsadm command lines, service names, per-real tunnels and --pe sip', async () => {
+    const script = [
+      '#!/bin/sh',
+      'modprobe ip_vs',
+      '/sbin/ipvsadm -C',
+      'ipvsadm -A -t 198.51.100.10:http -s rr',
+      'sudo ipvsadm -a -t 198.51.100.10:http -r 10.1.0.1:http -g -w 2  # web1',
+      'ipvsadm -A -u 198.51.100.20:5060 -s rr -p 60 --pe sip',
+      'ipvsadm -a -u 198.51.100.20:5060 -r 10.2.0.1:5060 -i --tun-type gue --tun-port 6080 --tun-csum',
+      'ipvsadm -a -u 198.51.100.20:5060 -r 10.2.0.2:5060 -i --tun-type gue --tun-port 6080 --tun-csum',
+      'ipvsadm -a -u 198.51.100.20:5060 -r 10.2.0.3:5060 -i --tun-type gre',
+      'ipvsadm -L -n',
+      '',
+    ].join('\n');
+    const r = await anycastd(['import', 'ipvsadm', '--peer', '192.0.2.1,65000'], script);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseConfigText(r.stdout).issues).toBeUndefined();
+    const doc = parse(r.stdout) as { services: Record<string, unknown>[] };
+    expect(doc.services).toEqual([
+      {
+        name: '198-51-100-10-80',
+        vip: '198.51.100.10',
+        ports: [{ port: 80 }],
+        scheduler: 'rr',
+        reals: [{ address: '10.1.0.1', weight: 2 }],
+      },
+      {
+        name: '198-51-100-20-5060',
+        vip: '198.51.100.20',
+        ports: [{ port: 5060, protocol: 'udp' }],
+        scheduler: 'rr',
+        forwarding: 'tunnel',
+        tunnel: { type: 'gue', port: 6080, flags: ['csum'] },
+        persistence: { timeout: 60, engine: 'sip' },
+        reals: [{ address: '10.2.0.1' }, { address: '10.2.0.2' }, { address: '10.2.0.3' }],
+      },
+    ]);
+    expect(r.stderr).toContain('line 2: not an ipvsadm command, skipped: modprobe ip_vs');
+    expect(r.stderr).toContain('line 10: lists or prints, changes nothing; skipped: ipvsadm -L -n');
+    expect(r.stderr).toContain(
+      'line 6: real servers use different tunnels (gue port 6080 csum; gre); all use gue port 6080 csum (anycastd has one per service)',
+    );
+  });
+
+  it('refuses command lines that need the shell, naming the line', async () => {
+    const r = await anycastd(
+      ['import', 'ipvsadm', '-'],
+      'VIP=198.51.100.10\nipvsadm -A -t $VIP:80 -s rr\n',
+    );
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'stdin:2: uses the shell (variables, substitutions, continuations, pipes or several commands): write the values out',
+    );
+  });
+
+  it('says why when no service is left, not only that services is empty', async () => {
+    const r = await anycastd(
+      ['import', 'ipvsadm', '-'],
+      '-A -t 198.51.100.10:80 -s rr\n-A -t 198.51.100.11:80 -s rr\n',
+    );
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('stdin: no service that can be carried over');
+    expect(r.stderr).toContain('line 1: 198.51.100.10:80 has no real servers; not carried over');
+    expect(r.stderr).toContain('line 2: 198.51.100.11:80 has no real servers; not carried over');
+    expect(r.stderr).not.toMatch(/entries/);
+  });
+
   it('reports bad lines with their numbers and writes nothing', async () => {
     const r = await anycastd(['import', 'ipvsadm', '-'], '-A -t 198.51.100.10:80 -s nope\n');
     expect(r.code).toBe(3);
