@@ -172,7 +172,8 @@ function bound(
   issue: { origin: string; minimum?: unknown; maximum?: unknown },
 ): string {
   const limit = String(issue.minimum ?? issue.maximum);
-  if (issue.origin === 'string') return `must have ${word} ${limit} characters`;
-  if (issue.origin === 'array') return `must have ${word} ${limit} entries`;
+  const one = limit === '1';
+  if (issue.origin === 'string') return `must have ${word} ${limit} character${one ? '' : 's'}`;
+  if (issue.origin === 'array') return `must have ${word} ${limit} ${one ? 'entry' : 'entries'}`;
   return `must be ${word} ${limit}`;
 }

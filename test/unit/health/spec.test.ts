@@ -157,7 +157,7 @@ describe('parseCheck', () => {
       dynamicWeight: true,
     });
     expect(paths({ type: 'exec', address: '10.0.0.1', command: [] })).toEqual([
-      'check.command: must have at least 1 entries, got []',
+      'check.command: must have at least 1 entry, got []',
     ]);
   });
 });
