@@ -66,6 +66,8 @@ export interface HttpProbe {
   status: readonly StatusRange[];
   bodyMatch?: RegExp | undefined;
   bodyNotMatch?: RegExp | undefined;
+  /** The MD5 of the whole body, lower-case hex (keepalived's url digest). */
+  bodyMd5?: string | undefined;
   maxBodyBytes: number;
   tls: TlsOptions;
 }
@@ -262,6 +264,13 @@ const schema = z.discriminatedUnion('type', [
       status: z.union([statusEntry, z.array(statusEntry).min(1)]).default([{ from: 200, to: 399 }]),
       body_match: regex.optional(),
       body_not_match: regex.optional(),
+      body_md5: z
+        .string()
+        .refine((s) => /^[0-9a-fA-F]{32}$/.test(s), {
+          error: (iss) => `${show(iss.input)} is not an MD5 (32 hex digits)`,
+        })
+        .transform((s) => s.toLowerCase())
+        .optional(),
       max_body_bytes: z
         .number()
         .int()
@@ -383,6 +392,7 @@ function toProbe(p: Parsed, target: Target, issues: Issue[], base: string): Prob
         status: Array.isArray(p.status) ? p.status : [p.status],
         bodyMatch: p.body_match,
         bodyNotMatch: p.body_not_match,
+        bodyMd5: p.body_md5,
         maxBodyBytes: p.max_body_bytes,
         tls: p.tls ?? { verify: false },
       };

@@ -538,8 +538,6 @@ function checker(
           )
         )
           note(b, LEFT_IN_URL[b.key] ?? 'not carried over');
-      for (const d of urls.flatMap((x) => x.block ?? []).filter((b) => b.key === 'digest'))
-        note(d, 'an MD5 of the page is not checked; use body_match');
       const codes = url.filter((b) => b.key === 'status_code').flatMap((b) => b.args);
       // keepalived takes the url's virtualhost first, then the checker's, then the virtual server's.
       const host = u('virtualhost') ?? one('virtualhost') ?? d.virtualhost;
@@ -556,6 +554,7 @@ function checker(
               : codes.map(statusOf),
         ...(host && { host }),
         // regex_no_match turns the regex around: the check fails when the body matches.
+        ...(u('digest') && { body_md5: (u('digest') as string).toLowerCase() }),
         ...(u('regex') && {
           [url.some((b) => b.key === 'regex_no_match') ? 'body_not_match' : 'body_match']:
             u('regex'),

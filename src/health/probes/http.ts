@@ -6,6 +6,7 @@
  * and costs several times the CPU per request.
  */
 import { formatDuration } from '../../config/duration.js';
+import { createHash } from 'node:crypto';
 import { isIP, Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { manifest } from '../../version.js';
@@ -17,7 +18,8 @@ import { loadSecureContext } from './tls-context.js';
 export function httpProbe(spec: HttpProbe): Probe {
   const { address, port, source } = spec.target;
   const request = Buffer.from(buildRequest(spec), 'latin1');
-  const wantsBody = spec.bodyMatch !== undefined || spec.bodyNotMatch !== undefined;
+  const wantsBody =
+    spec.bodyMatch !== undefined || spec.bodyNotMatch !== undefined || spec.bodyMd5 !== undefined;
   const parseOptions = {
     head: spec.method === 'HEAD',
     maxBody: wantsBody ? spec.maxBodyBytes : 0,
@@ -32,8 +34,18 @@ export function httpProbe(spec: HttpProbe): Probe {
   // One result object per status seen, reused: results are held until the
   // next run, and a new one each time would be promoted and collected late.
   const passes = new Map<number, ProbeResult>();
-  function judge(status: number, body: Buffer | undefined): ProbeResult {
+  function judge(status: number, body: Buffer | undefined, truncated: boolean): ProbeResult {
     if (!statusAllowed(status, spec.status)) return fail(`status ${status}`);
+    if (body && spec.bodyMd5 !== undefined) {
+      // A digest of part of the body says nothing about the whole.
+      if (truncated)
+        return fail(
+          `status ${status}, body longer than max_body_bytes ${spec.maxBodyBytes}: no MD5`,
+        );
+      const md5 = createHash('md5').update(body).digest('hex');
+      if (md5 !== spec.bodyMd5)
+        return fail(`status ${status}, body MD5 ${md5}, not ${spec.bodyMd5}`);
+    }
     if (body) {
       const text = body.toString('utf8');
       if (spec.bodyMatch && !spec.bodyMatch.test(text))
@@ -67,7 +79,8 @@ export function httpProbe(spec: HttpProbe): Probe {
         const evaluate = (ended: boolean) => {
           const r = parseResponse(data, ended ? { ...parseOptions, ended } : parseOptions);
           if (r.kind === 'invalid') finish(fail(r.reason));
-          else if (r.kind === 'done') finish(judge(r.status, wantsBody ? r.body : undefined));
+          else if (r.kind === 'done')
+            finish(judge(r.status, wantsBody ? r.body : undefined, r.truncated));
           else if (r.status !== undefined && !statusAllowed(r.status, spec.status))
             finish(fail(`status ${r.status}`));
         };

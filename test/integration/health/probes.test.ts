@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,36 @@ describe('http check', () => {
     ).toMatchObject({
       ok: false,
       reason: 'status 200, body matches /degraded/',
+    });
+  });
+
+  it("checks the body's MD5, as keepalived's digest, and only of the whole body", async () => {
+    const body = 'status: ok\n';
+    const md5 = createHash('md5').update(body).digest('hex');
+    const srv = await lab.httpServer((req, res) =>
+      res.end(req.url === '/big' ? 'x'.repeat(5000) : body),
+    );
+    expect(
+      await probeOnce({ type: 'http', port: srv.port, body_md5: md5.toUpperCase() }),
+    ).toMatchObject({
+      ok: true,
+    });
+    const other = createHash('md5').update('other').digest('hex');
+    expect(await probeOnce({ type: 'http', port: srv.port, body_md5: other })).toMatchObject({
+      ok: false,
+      reason: `status 200, body MD5 ${md5}, not ${other}`,
+    });
+    expect(
+      await probeOnce({
+        type: 'http',
+        port: srv.port,
+        path: '/big',
+        body_md5: md5,
+        max_body_bytes: 1000,
+      }),
+    ).toMatchObject({
+      ok: false,
+      reason: 'status 200, body longer than max_body_bytes 1000: no MD5',
     });
   });
 

@@ -130,11 +130,13 @@ describe('parseCheck', () => {
         source: '::1',
         headers: { 'bad header': 'x' },
         body_not_match: '(',
+        body_md5: 'abc',
         tls: { cert: '/c.pem' },
       }),
     ).toEqual([
       'check.headers.bad header: "bad header" is not a valid header name',
       'check.body_not_match: "(" is not a valid regular expression: Invalid regular expression: /(/: Unterminated group',
+      'check.body_md5: "abc" is not an MD5 (32 hex digits)',
       'check.tls: cert and key must be given together',
     ]);
     expect(

@@ -224,8 +224,7 @@ describe('anycastd import keepalived', () => {
     for (const left of [
       /line 8: vrrp_instance: VRRP is not carried over.*director\.role: backup/,
       /line 25: sorry_server: anycastd withdraws the VIP/,
-      /line 37: digest: an MD5 of the page is not checked/,
-      /only the first url is carried over/,
+      /line 35: url: anycastd requests one path per check: only the first url is carried over/,
       /only the first checker is carried over/,
       /fwmark 7: a fwmark service has no VIP/,
       /director\.router_id is the placeholder 192\.0\.2\.1/,

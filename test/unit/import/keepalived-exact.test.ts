@@ -179,3 +179,41 @@ describe('keepalived checks across the ports of one VIP', () => {
     ]);
   });
 });
+
+describe('keepalived url digest and regex_no_match', () => {
+  it("a url's digest is the check's body_md5; regex_no_match makes the regex body_not_match", () => {
+    const r = run(
+      `virtual_server 198.51.100.10 80 {\n lb_kind DR\n protocol TCP\n real_server 10.1.0.1 80 {\n  HTTP_GET {\n   retry 0\n   url {\n    path /ready\n    digest 9B3A0C85A887A256D6939DA88AABD8CD\n   }\n  }\n }\n real_server 10.1.0.2 80 {\n  HTTP_GET {\n   retry 0\n   url {\n    path /ready\n    regex maintenance\n    regex_no_match\n   }\n  }\n }\n}\n`,
+    );
+    expect(r.services[0]?.reals).toEqual([
+      {
+        address: '10.1.0.1',
+        check: {
+          type: 'http',
+          path: '/ready',
+          status: '200-299',
+          body_md5: '9b3a0c85a887a256d6939da88aabd8cd',
+          interval: '60s',
+          timeout: '5s',
+          rise: 1,
+          fall: 1,
+        },
+      },
+      {
+        address: '10.1.0.2',
+        check: {
+          type: 'http',
+          path: '/ready',
+          status: '200-299',
+          body_not_match: 'maintenance',
+          interval: '60s',
+          timeout: '5s',
+          rise: 1,
+          fall: 1,
+        },
+      },
+    ]);
+    expect(r.notes).toEqual([]);
+    expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
+  });
+});
