@@ -38,10 +38,10 @@ const CHECKERS = new Set([
 /** Known and deliberately left behind, with why. */
 const NOT_CARRIED: Record<string, string> = {
   sorry_server: 'anycastd withdraws the VIP instead of sending clients to a sorry server',
-  quorum: 'use announce.min_healthy (a count of healthy real servers, not a weight sum)',
-  quorum_up: 'anycastd announces and withdraws the VIP itself',
-  quorum_down: 'anycastd announces and withdraws the VIP itself',
-  hysteresis: 'use announce.reannounce_healthy',
+  quorum_up:
+    'not run: anycastd announces the VIP while the quorum (announce.min_healthy) holds and withdraws it when it is lost',
+  quorum_down:
+    'not run: anycastd announces the VIP while the quorum (announce.min_healthy) holds and withdraws it when it is lost',
   alpha: 'anycastd starts real servers unknown until checked (checks.initial)',
   omega: 'not needed',
   ha_suspend: 'there is no VRRP',
@@ -183,11 +183,14 @@ function virtualServer(
         'retry',
         'delay_before_retry',
         'connect_timeout',
+        'quorum',
+        'hysteresis',
         ...Object.keys(FLAG_KEYS),
       ].includes(b.key)
     )
       note(b, 'not carried over');
   }
+  const announce = quorumOf(body, reals, note);
   return {
     where,
     vip: vip.address,
@@ -195,12 +198,62 @@ function virtualServer(
     port,
     scheduler,
     flags,
+    ...(announce && { announce }),
     persistence:
       persistence !== undefined
         ? { timeout: persistence, ...(granularity !== undefined && { netmask: granularity }) }
         : undefined,
     reals,
   };
+}
+
+/**
+ * keepalived's quorum (default 1) and hysteresis (default 0) as announce
+ * thresholds: keepalived holds the quorum while the weights of live real
+ * servers sum to at least quorum - hysteresis and regains it at quorum +
+ * hysteresis; anycastd counts healthy real servers, so the sums become counts
+ * through the real servers' weight. keepalived only runs scripts and the sorry
+ * server on the quorum; here losing it withdraws the VIP, which is what
+ * anycast directors use quorum_down for.
+ */
+function quorumOf(
+  body: readonly Statement[],
+  reals: readonly ImportedReal[],
+  note: (s: Statement, text: string) => void,
+): ImportedService['announce'] {
+  const q = body.find((b) => b.key === 'quorum');
+  const h = body.find((b) => b.key === 'hysteresis');
+  if (!q && !h) return undefined;
+  const at = (q ?? h) as Statement;
+  const quorum = num(q?.args[0]) ?? 1;
+  const hysteresis = Math.min(num(h?.args[0]) ?? 0, quorum);
+  const weights = reals.map((r) => r.weight).filter((w) => w > 0);
+  if (weights.length === 0) {
+    note(at, 'no real server with a weight: the quorum is not carried over');
+    return undefined;
+  }
+  const weight = Math.min(...weights);
+  const count = (sum: number) => Math.max(1, Math.ceil(sum / weight));
+  let min = count(quorum - hysteresis);
+  let again = count(quorum + hysteresis);
+  const said = `quorum ${quorum}${hysteresis ? `, hysteresis ${hysteresis}` : ''}`;
+  const notes: string[] = [];
+  if (new Set(weights).size > 1)
+    notes.push(
+      `the weights differ, so the sums become counts at the smallest weight ${weight}: approximate`,
+    );
+  if (again > reals.length) {
+    notes.push(
+      `${reals.length} real servers can never reach it, and keepalived would never gain the quorum; ${reals.length} (all) used instead`,
+    );
+    again = reals.length;
+    min = Math.min(min, again);
+  }
+  note(
+    at,
+    `${said} becomes announce.min_healthy ${min}${again > min ? ` and reannounce_healthy ${again}` : ''} (healthy real servers): the VIP is withdrawn when the quorum is lost${notes.length ? `; ${notes.join('; ')}` : ''}`,
+  );
+  return { min_healthy: min, ...(again > min && { reannounce_healthy: again }) };
 }
 
 /**

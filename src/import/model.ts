@@ -35,6 +35,8 @@ export interface ImportedService {
   scheduler: string;
   /** anycastd service flags (one-packet, sh-*, mh-*). */
   flags: string[];
+  /** Announce thresholds (keepalived's quorum), when not the defaults. */
+  announce?: { min_healthy: number; reannounce_healthy?: number } | undefined;
   persistence?:
     | { timeout: number; netmask?: string | number | undefined; engine?: 'sip' | undefined }
     | undefined;
@@ -142,6 +144,7 @@ export function toConfigDoc(
       scheduler: svc.scheduler,
       flags: [...svc.flags].sort(),
       persistence: svc.persistence,
+      announce: svc.announce,
       tunnel,
       forward,
       reals: reals.map((r) => ({
@@ -189,6 +192,7 @@ export function toConfigDoc(
         },
       }),
       reals,
+      ...(svc.announce && { announce: svc.announce }),
     });
   }
   const doc = {

@@ -217,3 +217,36 @@ describe('keepalived url digest and regex_no_match', () => {
     expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
   });
 });
+
+describe('keepalived quorum', () => {
+  const quorum = (settings: string, weights: number[]) =>
+    run(
+      `virtual_server 198.51.100.10 80 {\n lb_kind DR\n protocol TCP\n${settings}\n${weights
+        .map((w, i) => ` real_server 10.1.0.${i + 1} 80 {\n  weight ${w}\n${TCP}\n }`)
+        .join('\n')}\n}\n`,
+    );
+
+  it('becomes min_healthy and reannounce_healthy through the weights, and says so', () => {
+    const r = quorum(' quorum 6\n hysteresis 2', [2, 2, 2, 2, 2]);
+    expect(r.services[0]?.announce).toEqual({ min_healthy: 2, reannounce_healthy: 4 });
+    expect(r.notes).toEqual([
+      'line 4: quorum: quorum 6, hysteresis 2 becomes announce.min_healthy 2 and reannounce_healthy 4 (healthy real servers): the VIP is withdrawn when the quorum is lost',
+    ]);
+    expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
+  });
+
+  it('names what is approximate or cannot be met', () => {
+    const r = quorum(' quorum 10', [1, 3]);
+    expect(r.services[0]?.announce).toEqual({ min_healthy: 2 });
+    expect(r.notes).toEqual([
+      'line 4: quorum: quorum 10 becomes announce.min_healthy 2 (healthy real servers): the VIP is withdrawn when the quorum is lost; the weights differ, so the sums become counts at the smallest weight 1: approximate; 2 real servers can never reach it, and keepalived would never gain the quorum; 2 (all) used instead',
+    ]);
+    expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
+  });
+
+  it('the default quorum 1 writes nothing', () => {
+    const r = quorum('', [1, 1]);
+    expect(r.services[0]?.announce).toBeUndefined();
+    expect(r.notes).toEqual([]);
+  });
+});
