@@ -4,13 +4,59 @@
  * describe current state are filled from the daemon's status at scrape time;
  * counters and histograms are fed as things happen.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { RunRecord } from '../health/engine.js';
+import { manifest } from '../version.js';
 
 /** A label value as the exposition format writes it. */
 function label(value: string): string {
   return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+/** Labels as the exposition format writes them: `{a="x",b="y"}`. */
+function labels(pairs: Record<string, string | number>): string {
+  return `{${Object.entries(pairs)
+    .map(([k, v]) => `${k}="${label(String(v))}"`)
+    .join(',')}}`;
+}
+
+/**
+ * A counter with many label sets, kept as text keys: the registry's label
+ * hashing is what made scrapes slow at scale, and these grow with the table.
+ */
+class CounterTable {
+  private readonly counts = new Map<string, number>();
+  constructor(
+    private readonly name: string,
+    private readonly help: string,
+  ) {}
+  inc(pairs: Record<string, string | number>): void {
+    const key = labels(pairs);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  write(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`);
+    for (const [key, n] of this.counts) out.push(`${this.name}${key} ${n}`);
+  }
+}
+
+/**
+ * Why a probe failed, as a few stable classes (the reasons themselves are
+ * free text: status codes, addresses, durations).
+ */
+export function failureClass(reason: string): string {
+  if (reason.startsWith('timeout') || /^no (echo )?(reply|response) within/.test(reason))
+    return 'timeout';
+  if (reason.includes('ECONNREFUSED')) return 'refused';
+  if (reason.includes('ECONNRESET') || reason.includes('EPIPE')) return 'reset';
+  if (/EHOSTUNREACH|ENETUNREACH|unreachable/.test(reason)) return 'unreachable';
+  if (reason.startsWith('TLS')) return 'tls';
+  if (/^status \d+, body/.test(reason)) return 'body';
+  if (reason.startsWith('status ')) return 'status';
+  if (/^exit |^killed /.test(reason)) return 'exit';
+  if (/reply|answer|response|N?X?DOMAIN|SERVFAIL|REFUSED|NOERROR/.test(reason)) return 'reply';
+  return 'other';
 }
 
 export class Metrics {
@@ -21,12 +67,39 @@ export class Metrics {
   private readonly ipvsOps: Counter;
   private readonly ipvsErrors: Counter;
   private scraping: DaemonStatus | undefined;
+  private readonly reloads: Counter;
+  private readonly vipTransitions = new CounterTable(
+    'anycastd_vip_transitions_total',
+    "Route decisions that changed a VIP's state, by the state it went to.",
+  );
+  private readonly realTransitions = new CounterTable(
+    'anycastd_real_transitions_total',
+    'Health changes of real servers, by service and the state they went to (flaps).',
+  );
+  private readonly failures = new CounterTable(
+    'anycastd_check_failures_total',
+    'Failed health-check probes, by type and class of reason.',
+  );
 
   constructor(
     private readonly status: () => DaemonStatus,
     descriptors?: { limit: number; inUse: number; waits: number },
   ) {
     const r = [this.registry];
+    // The runtime's own: CPU, memory, descriptors, event-loop lag, GC.
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'anycastd_build_info',
+      help: "1, labelled with anycastd's version and the Node.js runtime's.",
+      labelNames: ['version', 'nodejs'],
+      registers: r,
+    }).set({ version: manifest().version, nodejs: process.versions.node }, 1);
+    this.reloads = new Counter({
+      name: 'anycastd_config_reloads_total',
+      help: 'Reloads asked for (SIGHUP or the API), by result: ok or refused.',
+      labelNames: ['result'],
+      registers: r,
+    });
     this.checkDuration = new Histogram({
       name: 'anycastd_check_duration_seconds',
       help: 'Duration of health-check probes by type.',
@@ -155,6 +228,19 @@ export class Metrics {
   checkRun(run: RunRecord): void {
     this.checkDuration.observe({ type: run.type }, run.durationMs / 1000);
     this.checks.inc({ type: run.type, result: run.ok ? 'pass' : 'fail' });
+    if (!run.ok) this.failures.inc({ type: run.type, reason: failureClass(run.reason) });
+  }
+
+  reloaded(ok: boolean): void {
+    this.reloads.inc({ result: ok ? 'ok' : 'refused' });
+  }
+
+  vipChanged(vip: string, route: string): void {
+    this.vipTransitions.inc({ vip, to: route });
+  }
+
+  realChanged(service: string, to: string): void {
+    this.realTransitions.inc({ service, to });
   }
 
   reconciled(r: { ms: number; ops: number; failed: number; ipvsOk: boolean }): void {
@@ -197,8 +283,26 @@ export class Metrics {
     );
     for (const x of s.reals)
       out.push(
-        `anycastd_real_healthy{service="${label(x.service)}",real="${label(`${x.address}:${x.port}`)}",state="${x.state}"} ${x.state === 'up' ? 1 : 0}`,
+        `anycastd_real_healthy${labels({ service: x.service, address: x.address, port: x.port, state: x.state })} ${x.state === 'up' ? 1 : 0}`,
       );
+    out.push(
+      "# HELP anycastd_vip_last_change_timestamp_seconds When the VIP's route state last changed.",
+      '# TYPE anycastd_vip_last_change_timestamp_seconds gauge',
+    );
+    for (const v of s.vips)
+      if (v.since)
+        out.push(
+          `anycastd_vip_last_change_timestamp_seconds{vip="${label(v.vip)}"} ${Date.parse(v.since) / 1000}`,
+        );
+    out.push(
+      '# HELP anycastd_bgp_peer_flaps_total BGP sessions with the peer lost since gobgpd started.',
+      '# TYPE anycastd_bgp_peer_flaps_total counter',
+    );
+    for (const p of s.bgp.peers)
+      out.push(`anycastd_bgp_peer_flaps_total{peer="${label(p.address)}"} ${p.flaps ?? 0}`);
+    this.vipTransitions.write(out);
+    this.realTransitions.write(out);
+    this.failures.write(out);
     return `${out.join('\n')}\n`;
   }
 }

@@ -154,6 +154,8 @@ sidecar stops; the IPVS table is left as it is.`,
           log: log.child({ component: 'health' }),
         }),
       onReconcile: (r) => metrics.reconciled(r),
+      onVipState: (vip, route) => metrics.vipChanged(vip, route),
+      onRealState: (service, to) => metrics.realChanged(service, to),
     });
     daemon.setDrains(drains);
     const listen = parseListen(config.api.listen);
@@ -179,6 +181,7 @@ sidecar stops; the IPVS table is left as it is.`,
       notify('RELOADING=1');
       const r = await loadOffThread({ file });
       const at = new Date().toISOString();
+      metrics.reloaded(!r.issues);
       if (r.issues) {
         const n = r.issues.length;
         notify(

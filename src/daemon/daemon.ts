@@ -97,6 +97,10 @@ export interface DaemonOptions {
   tableWaitMs?: number | undefined;
   /** Told after every pass (metrics). */
   onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
+  /** A VIP's route state changed (for counters). */
+  onVipState?: (vip: string, route: string) => void;
+  /** A real server's health changed (for counters). */
+  onRealState?: (service: string, to: string) => void;
 }
 
 /** Virtual services re-planned per pass from reads and reloads; health changes always all. */
@@ -503,6 +507,7 @@ export class Daemon {
       );
     }
     const vs = this.index.byReal.get(e.id);
+    if (vs && prev?.state !== e.to) this.options.onRealState?.(vs.name, e.to);
     if (vs) this.markService(vs, this.urgent);
     this.kick();
   }
@@ -781,6 +786,7 @@ export class Daemon {
         now,
         this.gateParams,
       );
+      if (prev?.route !== next.route) this.options.onVipState?.(vip, next.route);
       if (prev?.route !== next.route || prev.reason !== next.reason)
         this.log.info(
           { event: 'vip_state', vip, route: next.route, was: prev?.route, reason: next.reason },
