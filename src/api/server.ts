@@ -6,12 +6,12 @@
  * already limit who can connect.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { dirname } from 'node:path';
-import { CliError } from '../errors.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import { type ApiServer, RequestError, listenHttp, requestUrl, send } from './http-listener.js';
 import type { ListenAddress } from './listen.js';
+
+export { type ApiServer, ServiceUnavailable } from './http-listener.js';
 
 export interface ApiHandlers {
   status(): unknown;
@@ -27,30 +27,7 @@ export interface ApiHandlers {
   }>;
 }
 
-export interface ApiServer {
-  close(): Promise<void>;
-}
-
 const MAX_BODY = 64 * 1024;
-/** The whole request (headers and body) must arrive within this; Node's default is 300 s. */
-const REQUEST_TIMEOUT_MS = 10_000;
-const HEADERS_TIMEOUT_MS = 5_000;
-
-/** A request the API refuses: answered with `status` and a JSON body naming the problem. */
-class RequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * What a handler throws when the daemon cannot do what was asked for now
- * (IPVS unreadable for a plan): 503, the request itself was fine.
- */
-export class ServiceUnavailable extends Error {}
 
 export async function startApi(
   listen: ListenAddress,
@@ -59,51 +36,15 @@ export async function startApi(
   log: Logger,
   limits: { requestTimeoutMs?: number } = {},
 ): Promise<ApiServer> {
-  const requestTimeout = limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  // Node checks the request deadlines every 30 s by default: a slow client would get 40 s.
-  const options = { connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) };
-  const server: Server = createServer(options, (req, res) => {
-    void handle(req, res, token, handlers).catch((err: unknown) => {
-      if (err instanceof RequestError) {
-        send(res, err.status, { ok: false, message: err.message });
-        return;
-      }
-      if (err instanceof ServiceUnavailable) {
-        send(res, 503, { ok: false, message: err.message });
-        return;
-      }
-      log.error({ event: 'api_error', error: String(err), path: req.url }, 'API request failed');
-      send(res, 500, { ok: false, message: String(err) });
-    });
-  });
-  server.requestTimeout = requestTimeout;
-  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
-  if (listen.kind === 'unix') {
-    mkdirSync(dirname(listen.path), { recursive: true });
-    rmSync(listen.path, { force: true });
-  }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const where =
-        listen.kind === 'unix'
-          ? listen.path
-          : listen.host.includes(':')
-            ? `[${listen.host}]:${listen.port}`
-            : `${listen.host}:${listen.port}`;
-      reject(new CliError(`api.listen: cannot listen on ${where}: ${err.code ?? err.message}`));
-    });
-    if (listen.kind === 'unix') server.listen(listen.path, resolve);
-    else server.listen(listen.port, listen.host, resolve);
-  });
-  if (listen.kind === 'unix') chmodSync(listen.path, 0o660);
+  const server = await listenHttp(
+    listen,
+    'api.listen',
+    (req, res) => handle(req, res, token, handlers),
+    log,
+    limits,
+  );
   log.info({ event: 'api_listening', listen }, 'status API listening');
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return server;
 }
 
 async function handle(
@@ -152,14 +93,6 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function requestUrl(target: string | undefined): URL {
-  try {
-    return new URL(target ?? '/', 'http://anycastd');
-  } catch {
-    throw new RequestError(400, `request target ${JSON.stringify(target)} is not a path`);
-  }
-}
-
 /** The body as a JSON object; an empty body is `{}`. */
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -180,14 +113,4 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new RequestError(400, 'request body must be a JSON object');
   return body as Record<string, unknown>;
-}
-
-function send(res: ServerResponse, code: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(code, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
 }

@@ -204,6 +204,11 @@ sidecar stops; the IPVS table is left as it is.`,
         };
       }
       warn(r.warnings);
+      if (r.config.metrics.listen !== config.metrics.listen)
+        log.warn(
+          { event: 'reload_not_applied', field: 'metrics.listen' },
+          `metrics.listen changes at the next start; it stays ${config.metrics.listen ?? 'off'}`,
+        );
       daemon.reload(r.config);
       running = r.config.services.length;
       notify(`READY=1\nSTATUS=running: ${running} services`);
@@ -212,6 +217,16 @@ sidecar stops; the IPVS table is left as it is.`,
       return { ok: true, message: `${file}: reloaded` };
     };
     const { startApi, ServiceUnavailable } = await import('../api/server.js');
+    const startReadOnlyListener = async (text: string) => {
+      const { startReadOnly } = await import('../api/read-only.js');
+      const where = parseListen(text);
+      if (!where) throw new UsageError(`metrics.listen: ${text} is not an address`);
+      return startReadOnly(
+        where,
+        { status, metrics: () => metrics.text() },
+        log.child({ component: 'metrics' }),
+      );
+    };
     const { IpvsUnavailableError } = await import('../ipvs/errors.js');
     const api = await startApi(
       listen,
@@ -251,8 +266,16 @@ sidecar stops; the IPVS table is left as it is.`,
       if ((await starting) === undefined) await daemon.stop('withdraw');
       throw err;
     });
+    const readOnly = config.metrics.listen
+      ? await startReadOnlyListener(config.metrics.listen).catch(async (err: unknown) => {
+          if ((await starting) === undefined) await daemon.stop('withdraw');
+          await api.close();
+          throw err;
+        })
+      : undefined;
     const failed = await starting;
     if (failed) {
+      await readOnly?.close();
       await api.close();
       throw failed;
     }
@@ -266,6 +289,7 @@ sidecar stops; the IPVS table is left as it is.`,
     process.off('SIGHUP', onHup);
     notify('STOPPING=1');
     stopWatch();
+    await readOnly?.close();
     await api.close();
     await daemon.stop('withdraw');
     ctx.stopped?.();

@@ -84,6 +84,8 @@ export interface Config {
     readonly vipInterface: string | undefined;
   };
   readonly api: { readonly listen: string; readonly tokenFile: string | undefined };
+  /** The read-only listener (`host:port`), when configured. */
+  readonly metrics: { readonly listen: string | undefined };
   readonly resyncIntervalMs: number;
   /** The net.ipv4.vs.* settings the file names (see src/daemon/ipvs-sysctls.ts for implied ones). */
   readonly ipvsSysctls: Readonly<Partial<Record<IpvsSysctl, number>>>;

@@ -73,6 +73,7 @@ export function parseConfig(input: unknown): ParseResult {
         'can reach it could drain the director or reload it: set api.token_file, or listen on ' +
         '127.0.0.1, [::1] or a unix socket',
     });
+  const metricsListen = readOnlyListen(raw.metrics.listen, issues);
   const bgp = parseBgp(raw.bgp, raw.director.router_id, issues);
   const services = parseServices(
     { defaults: raw.defaults, bgp: raw.bgp, role: raw.director.role },
@@ -89,6 +90,7 @@ export function parseConfig(input: unknown): ParseResult {
           raw.director.vip_interface === 'none' ? undefined : raw.director.vip_interface,
       },
       api: { listen: raw.api.listen, tokenFile: raw.api.token_file },
+      metrics: { listen: metricsListen },
       resyncIntervalMs: raw.resync_interval,
       ipvsSysctls: Object.fromEntries(
         Object.entries(raw.ipvs_sysctls).filter(([, v]) => v !== undefined),
@@ -690,6 +692,21 @@ function compareReals(a: RealServer, b: RealServer): number {
 }
 
 /** Loopback by address, or the name `localhost`, which resolves to nothing else. */
+/** metrics.listen as `host:port`: a bare port is on 127.0.0.1; TCP only. */
+function readOnlyListen(given: string | number | undefined, issues: Issue[]): string | undefined {
+  if (given === undefined) return undefined;
+  const text = typeof given === 'number' || /^\d+$/.test(given) ? `127.0.0.1:${given}` : given;
+  const listen = parseListen(text);
+  if (!listen || listen.kind !== 'tcp') {
+    issues.push({
+      path: 'metrics.listen',
+      message: `${show(given)} is not host:port, [v6]:port or a port (on 127.0.0.1)`,
+    });
+    return undefined;
+  }
+  return text;
+}
+
 function listenIsLocal(host: string): boolean {
   if (host === 'localhost') return true;
   const a = parseAddress(host);

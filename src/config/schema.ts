@@ -273,6 +273,16 @@ export const configSchema = z
       })
       .strict()
       .default({ listen: 'unix:///run/anycastd/api.sock' }),
+    /**
+     * The read-only listener: /metrics, /status.json and the status page over
+     * TCP; nothing there changes state. A bare port listens on 127.0.0.1.
+     */
+    metrics: z
+      .object({
+        listen: z.union([z.string().min(1), z.number().int().min(1).max(65535)]).optional(),
+      })
+      .strict()
+      .default({}),
     resync_interval: seconds(1, 3600).default(5000),
     /**
      * net.ipv4.vs.* settings held in this director's network namespace: set at

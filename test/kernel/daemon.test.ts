@@ -23,6 +23,7 @@ function configText(dir: string, link: DirectorLink, extra = ''): string {
   return `
 director: {name: lab-director, router_id: ${link.director4}}
 api: {listen: "unix://${dir}/api.sock"}
+metrics: {listen: 9750}
 state_file: ${dir}/state.json
 resync_interval: 2s
 bgp:
@@ -147,6 +148,26 @@ describe('anycastd run on a real kernel', () => {
       1000 * 2 + 800 + 1500,
     );
     expect(await router.nexthops(VIP)).toEqual([link.director4]);
+
+    // The read-only listener, as Prometheus and a browser on the director reach it.
+    const readOnly = async (path: string, method = 'GET') =>
+      (
+        await director.run('node', [
+          '-e',
+          `fetch('http://127.0.0.1:9750${path}', {method: '${method}'}).then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())))`,
+        ])
+      ).stdout;
+    const scraped = await readOnly('/metrics');
+    expect(scraped).toMatch(/^200\n/);
+    expect(scraped).toMatch(
+      /\nanycastd_real_healthy\{service="web",address="10\.2\.2\.2",port="\d+",state="down"\} 0\n/,
+    );
+    expect(scraped).toContain('\nanycastd_real_transitions_total{service="web",to="down"} 1\n');
+    expect(scraped).toMatch(/\nprocess_resident_memory_bytes \d+/);
+    expect(await readOnly('/')).toMatch(/^200\n<!doctype html>/);
+    const fromPage = JSON.parse((await readOnly('/status.json')).slice(4)) as DaemonStatus;
+    expect(fromPage.reals.find((r) => r.address === '10.2.2.2')?.state).toBe('down');
+    expect(await readOnly('/drain', 'POST')).toMatch(/^405\n/);
 
     // All dead: the route is withdrawn; recovery restores both.
     reals[0]?.server?.kill('SIGKILL');

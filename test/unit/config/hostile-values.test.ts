@@ -66,6 +66,24 @@ describe('api.listen', () => {
   });
 });
 
+describe('metrics.listen', () => {
+  it('takes host:port or a bare port (on 127.0.0.1); a unix socket or a non-address is refused', () => {
+    expect(parseConfig(minimal({}, { metrics: { listen: 9750 } })).config?.metrics.listen).toBe(
+      '127.0.0.1:9750',
+    );
+    expect(
+      parseConfig(minimal({}, { metrics: { listen: '[::]:9750' } })).config?.metrics.listen,
+    ).toBe('[::]:9750');
+    expect(parseConfig(minimal({})).config?.metrics.listen).toBeUndefined();
+    expect(problems(minimal({}, { metrics: { listen: 'unix:///run/m.sock' } }))).toEqual([
+      'metrics.listen: "unix:///run/m.sock" is not host:port, [v6]:port or a port (on 127.0.0.1)',
+    ]);
+    expect(problems(minimal({}, { metrics: { listen: 70000 } }))).toEqual([
+      'metrics.listen: must be at most 65535, got 70000',
+    ]);
+  });
+});
+
 describe('text a check writes into a protocol', () => {
   it.each([
     [{ type: 'http', path: '/x\r\nX-Injected: 1' }, 'path', 'a line break'],
