@@ -103,6 +103,7 @@ describe('anycastd validate', () => {
     expect(Object.keys(schema.properties)).toEqual([
       'director',
       'api',
+      'metrics',
       'resync_interval',
       'ipvs_sysctls',
       'ipvs_timeouts',
