@@ -16,6 +16,10 @@ with \`anycastd reload\` once FILE is in place.`,
   options: {
     ...apiOptions,
     config: configOption,
+    json: {
+      type: 'boolean',
+      description: 'one JSON object: {ok, ipvs: [...], routes: [...]} or {ok: false, issues}',
+    },
   },
   async run({ options }, ctx) {
     if (!options.config) throw new UsageError('--config FILE is required', 'plan');
@@ -23,7 +27,9 @@ with \`anycastd reload\` once FILE is in place.`,
     const text = await readFile(options.config, 'utf8');
     const local = parseConfigText(text);
     if (local.issues) {
-      ctx.stderr.write(describeProblems(options.config, local.issues));
+      if (options.json)
+        ctx.stdout.write(`${JSON.stringify({ ok: false, issues: local.issues })}\n`);
+      else ctx.stderr.write(describeProblems(options.config, local.issues));
       return ExitCode.InvalidInput;
     }
     const token = await readTokenFile(options['token-file']);
@@ -32,9 +38,17 @@ with \`anycastd reload\` once FILE is in place.`,
     const reply = JSON.parse(r.body) as {
       ok?: boolean;
       message?: string;
+      issues?: unknown;
       ipvs?: string[];
       routes?: string[];
     };
+    if (options.json) {
+      const { ok = false, message, issues, ipvs = [], routes = [] } = reply;
+      ctx.stdout.write(
+        `${JSON.stringify(ok ? { ok, ipvs, routes } : { ok, message, ...(issues !== undefined && { issues }) })}\n`,
+      );
+      return ok ? ExitCode.Ok : ExitCode.Failure;
+    }
     if (!reply.ok) {
       ctx.stderr.write(`${reply.message ?? `the daemon answered ${r.status}`}\n`);
       return ExitCode.Failure;

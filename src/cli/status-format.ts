@@ -1,5 +1,6 @@
 /** The text `anycastd status` prints, from the daemon's status document; pure. */
 import type { DaemonStatus } from '../daemon/daemon.js';
+import { canonicalAddress } from '../model/address.js';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -78,4 +79,37 @@ export function formatStatus(s: DaemonStatus): string {
   ];
   out.push('', `drained: ${drained.length ? drained.join(', ') : 'nothing'}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The status narrowed to the given VIPs and service names: a VIP keeps its
+ * services' real servers, a service keeps its VIP. Names that match nothing
+ * are returned, for the command to refuse.
+ */
+export function filterStatus(
+  s: DaemonStatus,
+  targets: readonly string[],
+): { status: DaemonStatus; unknown: string[] } {
+  const canonical = (t: string) => canonicalAddress(t)?.address ?? t;
+  const services = new Set<string>();
+  const vips = new Set<string>();
+  const unknown: string[] = [];
+  for (const t of targets) {
+    const asVip = s.vips.find((v) => v.vip === canonical(t));
+    if (asVip) {
+      vips.add(asVip.vip);
+      for (const name of asVip.services) services.add(name);
+    } else if (s.reals.some((r) => r.service === t) || s.vips.some((v) => v.services.includes(t))) {
+      services.add(t);
+      for (const v of s.vips) if (v.services.includes(t)) vips.add(v.vip);
+    } else unknown.push(t);
+  }
+  return {
+    status: {
+      ...s,
+      vips: s.vips.filter((v) => vips.has(v.vip)),
+      reals: s.reals.filter((r) => services.has(r.service)),
+    },
+    unknown,
+  };
 }

@@ -188,6 +188,28 @@ describe('the built program, command by command', () => {
       if (args.includes('--stats')) expect(r.stdout.split('\n').length).toBeGreaterThan(1400);
       else expect(r.stdout, `ipvs ${args.join(' ')}`).toBe(await ipvsadm(...peer));
     }
+    // The same table as JSON, for scripts: every service and real server, as the kernel has them.
+    const listed = await ns.run(bin, ['ipvs', 'list', '--json'], { allowFailure: true });
+    expectOk(listed);
+    const doc = JSON.parse(listed.stdout) as {
+      services: {
+        address: string;
+        port: number;
+        scheduler: string;
+        reals: { address: string; forwarding: string; weight: number }[];
+      }[];
+    };
+    expect(doc.services).toHaveLength(350);
+    expect(doc.services.flatMap((x) => x.reals)).toHaveLength(1050);
+    expect(doc.services.find((x) => x.address === '192.0.2.0')).toMatchObject({
+      port: 80,
+      scheduler: 'rr',
+      reals: [
+        { address: '10.1.0.0', forwarding: 'dr', weight: 1 },
+        { address: '10.2.0.0', forwarding: 'dr', weight: 1 },
+        { address: '10.3.0.0', forwarding: 'dr', weight: 1 },
+      ],
+    });
   });
 
   it('check: a listening and a closed port', async () => {
@@ -284,6 +306,14 @@ services:
     const json = await inDir(['status', '--json']);
     expectOk(json);
     expect(JSON.parse(json.stdout)).toMatchObject({ director: 'cli-lab' });
+    const one = await inDir(['status', 'web', '--json']);
+    expectOk(one);
+    expect((JSON.parse(one.stdout) as { reals: { service: string }[] }).reals).toEqual([
+      expect.objectContaining({ service: 'web', address: '10.3.0.2', state: 'up' }),
+    ]);
+    const none = await inDir(['status', 'no-such-service']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('anycastd status: no VIP or service no-such-service');
 
     const refused = await inDir(['drain', '10.3.0.2']);
     expect(refused.code).toBe(1);
@@ -305,6 +335,17 @@ services:
     const plan = await withToken(['plan', '--config', next]);
     expectOk(plan);
     expect(plan.stdout).toMatch(/^ipvs +tcp 198\.51\.100\.10:80 -> 10\.3\.0\.3:80: missing/m);
+    const planJson = await withToken(['plan', '--config', next, '--json']);
+    expectOk(planJson);
+    const planned = JSON.parse(planJson.stdout) as {
+      ok: boolean;
+      ipvs: string[];
+      routes: string[];
+    };
+    expect(planned.ok).toBe(true);
+    expect(planned.ipvs).toEqual([
+      expect.stringMatching(/^tcp 198\.51\.100\.10:80 -> 10\.3\.0\.3:80: missing/),
+    ]);
     expect(await weights()).not.toContain('10.3.0.3');
 
     writeFileSync(file, config(['10.3.0.2', '10.3.0.3']).replace('10.3.0.3}', '10.3.0.300}'));

@@ -1,5 +1,5 @@
 /** `anycastd ipvs list`: the IPVS table exactly as `ipvsadm -L` prints it. */
-import type { ServiceKey } from '../../ipvs/model.js';
+import type { ServiceKey, ServiceWithDestinations } from '../../ipvs/model.js';
 import { CliError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { defineCommand } from '../command.js';
@@ -62,6 +62,10 @@ columns.`,
       description: 'only this fwmark service',
     },
     ipv6: { type: 'boolean', short: '6', description: 'with -f: the IPv6 fwmark service' },
+    json: {
+      type: 'boolean',
+      description: 'the services (or --timeout) as one JSON object, for scripts',
+    },
     ...netnsOption,
   },
   examples: [
@@ -69,6 +73,7 @@ columns.`,
     'anycastd ipvs list -n --stats --exact',
     'anycastd ipvs list -n -t 192.0.2.10:80',
     'anycastd ipvs list -c -n',
+    'anycastd ipvs list --json --stats',
   ],
   async run({ options: o }, ctx) {
     const oneService: [string, string | undefined][] = [
@@ -88,6 +93,11 @@ columns.`,
     if (o.connection && (o.stats || o.rate || o.thresholds || o['tun-info']))
       throw new UsageError(
         '--connection combines with -n and --persistent-conn only',
+        'anycastd ipvs list',
+      );
+    if (o.json && (o.connection || o.daemon))
+      throw new UsageError(
+        '--json lists services (or --timeout), not connections or daemons',
         'anycastd ipvs list',
       );
     if (o.connection) {
@@ -135,6 +145,37 @@ columns.`,
       } catch (error) {
         throw new UsageError((error as Error).message, 'anycastd ipvs list');
       }
+    }
+    if (o.json) {
+      const [{ tableJson }, { sortDestinations }] = await Promise.all([
+        import('../../ipvs/table-json.js'),
+        import('../../ipvs/ipvsadm/sort.js'),
+      ]);
+      // In ipvsadm -L's order, services and real servers, unless --nosort.
+      const ordered = (table: readonly ServiceWithDestinations[]) =>
+        format_
+          .orderServices(table, format)
+          .map((svc) =>
+            o.nosort ? svc : { ...svc, destinations: sortDestinations(svc.destinations) },
+          );
+      const doc = await withIpvs(o.netns, async (ipvs): Promise<object> => {
+        if (o.timeout) {
+          const t = await ipvs.timeouts();
+          return { tcp: t.tcp, tcp_fin: t.tcpFin, udp: t.udp };
+        }
+        const stats = o.stats || o.rate;
+        if (key) {
+          const svc = await ipvs.service(key);
+          if (!svc) throw new CliError('No such service', ExitCode.Failure);
+          return tableJson(
+            [{ ...svc, destinations: await ipvs.destinations(key, { stats }) }],
+            stats,
+          );
+        }
+        return tableJson(ordered(await ipvs.dump({ stats })), stats);
+      });
+      ctx.stdout.write(`${JSON.stringify(doc)}\n`);
+      return ExitCode.Ok;
     }
     const text = await withIpvs(o.netns, async (ipvs) => {
       if (o.timeout) return formatTimeouts(await ipvs.timeouts());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatStatus } from '../../../src/cli/status-format.js';
+import { filterStatus, formatStatus } from '../../../src/cli/status-format.js';
 import type { DaemonStatus } from '../../../src/daemon/daemon.js';
 
 describe('anycastd status text', () => {
@@ -113,5 +113,44 @@ describe('anycastd status text', () => {
       'config /etc/anycastd/anycastd.yaml (sha256 ab12cd34ef56), loaded 2026-11-21T07:00:00.000Z; ' +
         'last reload 2026-11-21T08:00:00.000Z REFUSED, 2 problems: services[0].vip (line 4): 224.0.0.1 is multicast',
     ]);
+  });
+});
+
+describe('anycastd status VIP|SERVICE', () => {
+  const status = {
+    vips: [
+      { vip: '198.51.100.10', services: ['web', 'web-tls'] },
+      { vip: '2001:db8::53', services: ['dns'] },
+    ],
+    reals: [
+      { service: 'web', address: '10.1.0.1' },
+      { service: 'web-tls', address: '10.1.0.1' },
+      { service: 'dns', address: '2001:db8:1::1' },
+    ],
+  } as unknown as DaemonStatus;
+  const shown = (targets: string[]) => {
+    const r = filterStatus(status, targets);
+    return {
+      vips: r.status.vips.map((v) => v.vip),
+      reals: r.status.reals.map((x) => `${x.service} ${x.address}`),
+      unknown: r.unknown,
+    };
+  };
+
+  it('a VIP keeps its services, written any way an address can be', () => {
+    expect(shown(['2001:DB8:0::53'])).toEqual({
+      vips: ['2001:db8::53'],
+      reals: ['dns 2001:db8:1::1'],
+      unknown: [],
+    });
+    expect(shown(['198.51.100.10']).reals).toEqual(['web 10.1.0.1', 'web-tls 10.1.0.1']);
+  });
+
+  it('a service keeps its VIP, and names that match nothing are returned', () => {
+    expect(shown(['web-tls', 'nope'])).toEqual({
+      vips: ['198.51.100.10'],
+      reals: ['web-tls 10.1.0.1'],
+      unknown: ['nope'],
+    });
   });
 });
