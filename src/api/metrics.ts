@@ -286,6 +286,24 @@ export class Metrics {
         `anycastd_real_healthy${labels({ service: x.service, address: x.address, port: x.port, state: x.state })} ${x.state === 'up' ? 1 : 0}`,
       );
     out.push(
+      '# HELP anycastd_service_healthy_reals Real servers of the service that count as healthy (up, not drained).',
+      '# TYPE anycastd_service_healthy_reals gauge',
+    );
+    for (const v of s.vips)
+      for (const h of v.healthy ?? [])
+        out.push(
+          `anycastd_service_healthy_reals${labels({ vip: v.vip, service: h.service })} ${h.healthy}`,
+        );
+    out.push(
+      '# HELP anycastd_service_min_healthy Healthy real servers the service needs for its VIP to be announced.',
+      '# TYPE anycastd_service_min_healthy gauge',
+    );
+    for (const v of s.vips)
+      for (const h of v.healthy ?? [])
+        out.push(
+          `anycastd_service_min_healthy${labels({ vip: v.vip, service: h.service })} ${h.needed}`,
+        );
+    out.push(
       "# HELP anycastd_vip_last_change_timestamp_seconds When the VIP's route state last changed.",
       '# TYPE anycastd_vip_last_change_timestamp_seconds gauge',
     );

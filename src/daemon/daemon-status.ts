@@ -13,6 +13,8 @@ export interface VipStatus {
   services: string[];
   /** backup: announced with bgp.backup's attributes (routers prefer the primaries). */
   role: Role;
+  /** Per service: real servers that count as healthy (up, not drained), and how many it needs. */
+  healthy: { service: string; healthy: number; total: number; needed: number }[];
 }
 
 export interface RealStatus {

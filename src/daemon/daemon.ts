@@ -23,7 +23,7 @@ import type { Announcement } from '../bgp/announcement.js';
 import type { DrainOptions } from '../bgp/publisher.js';
 import type { FleetView } from '../bgp/fleet-view.js';
 import type { BgpStatus } from '../bgp/speaker.js';
-import type { Config, VirtualService } from '../config/model.js';
+import { type Config, type VirtualService, needed } from '../config/model.js';
 import type { HealthEvent } from '../health/engine.js';
 import type { CheckSpec } from '../health/spec.js';
 import type { OpResult } from '../ipvs/client.js';
@@ -442,6 +442,12 @@ export class Daemon {
           since: g ? new Date(g.since).toISOString() : undefined,
           services: group.map((vs) => vs.name),
           role: group[0]?.announce.role ?? 'primary',
+          healthy: gateInputs(group, this.health, this.drains, true).services.map((x) => ({
+            service: x.name,
+            healthy: x.healthy,
+            total: x.total,
+            needed: needed(x.minHealthy, x.total),
+          })),
         };
       }),
       reals,

@@ -32,6 +32,8 @@ describe('the .deb file', () => {
       './usr/share/man/man8/anycastd.8.gz',
       './usr/share/bash-completion/completions/anycastd',
       './usr/share/doc/anycastd/copyright',
+      './usr/share/doc/anycastd/examples/monitoring/anycastd-alerts.yaml',
+      './usr/share/doc/anycastd/examples/monitoring/grafana-anycastd.json',
     ]) {
       expect(files, f).toContain(f);
     }

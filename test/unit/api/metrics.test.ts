@@ -9,7 +9,12 @@ describe('metrics', () => {
     const status = () =>
       ({
         vips: [
-          { vip: '198.51.100.10', route: 'announce', since: '2026-12-04T01:00:00.000Z' },
+          {
+            vip: '198.51.100.10',
+            route: 'announce',
+            since: '2026-12-04T01:00:00.000Z',
+            healthy: [{ service: 'web', healthy: 1, total: 3, needed: 2 }],
+          },
           { vip: '198.51.100.53', route: 'withdraw' },
         ],
         reals: [
@@ -64,6 +69,8 @@ describe('metrics', () => {
       'anycastd_real_healthy{service="web",address="10.1.0.1",port="80",state="up"} 1',
       'anycastd_real_healthy{service="web6",address="2001:db8:1::11",port="0",state="down"} 0',
       'anycastd_check_failures_total{type="http",reason="timeout"} 1',
+      'anycastd_service_healthy_reals{vip="198.51.100.10",service="web"} 1',
+      'anycastd_service_min_healthy{vip="198.51.100.10",service="web"} 2',
       'anycastd_check_failures_total{type="tcp",reason="refused"} 1',
       'anycastd_config_reloads_total{result="ok"} 1',
       'anycastd_config_reloads_total{result="refused"} 2',
