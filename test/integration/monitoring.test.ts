@@ -21,11 +21,7 @@ function promtool(args: string[], input?: string) {
     throw new Error(
       `${PROMTOOL} is missing: ./scripts/setup takes it out of Debian's prometheus package (apt-get download prometheus)`,
     );
-  return run(PROMTOOL, args, {
-    allowFailure: true,
-    cwd: DIR,
-    ...(input !== undefined && { input }),
-  });
+  return run(PROMTOOL, args, { allowFailure: true, ...(input !== undefined && { input }) });
 }
 
 /** Metrics text from a daemon with one of everything that has labels. */
