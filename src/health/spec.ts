@@ -242,7 +242,7 @@ const payloadFields = {
   payload: z.enum(['text', 'hex']).default('text'),
 };
 
-const schema = z.discriminatedUnion('type', [
+export const checkSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tcp'), ...common, ...payloadFields }).strict(),
   z
     .object({
@@ -348,7 +348,7 @@ const schema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-type Parsed = z.output<typeof schema>;
+type Parsed = z.output<typeof checkSchema>;
 /** Types without a port: exec runs a program, icmp has none. */
 const PORTLESS = new Set<CheckType>(['exec', 'icmp']);
 
@@ -464,7 +464,7 @@ export function parseCheck(
         : `must be one of ${CHECK_TYPES.join(', ')}, got ${show(type)}`;
     return { issues: [{ path: join(path, 'type'), message }] };
   }
-  const r = schema.safeParse(input);
+  const r = checkSchema.safeParse(input);
   if (!r.success)
     return { issues: fromZod(r.error, input).map((i) => ({ ...i, path: join(path, i.path) })) };
   const p = r.data;
