@@ -213,31 +213,56 @@ export function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
 }
 
 /** Configuration equality: counters and the kernel's `hashed` bit are not configuration. */
+/** Flags as compared: `hashed` is the kernel's own, order does not matter. */
+const flagSet = (flags: readonly string[]) =>
+  flags
+    .filter((f) => f !== 'hashed')
+    .sort()
+    .join(',');
+
+/**
+ * How each field of a service compares. Every field must be listed (the
+ * type requires it): one left out would never be repaired when it drifts.
+ */
+const SERVICE_FIELDS: {
+  readonly [K in keyof ServiceConfig]-?: (a: ServiceConfig, b: ServiceConfig) => boolean;
+} = {
+  key: (a, b) => sameServiceKey(a.key, b.key),
+  scheduler: (a, b) => a.scheduler === b.scheduler,
+  flags: (a, b) => flagSet(a.flags) === flagSet(b.flags),
+  timeout: (a, b) => a.timeout === b.timeout,
+  netmask: (a, b) => a.netmask === b.netmask,
+  pe: (a, b) => (a.pe ?? '') === (b.pe ?? ''),
+};
+
+/** The same for a destination; the key fields compare as one. */
+const DESTINATION_FIELDS: {
+  readonly [K in keyof DestinationConfig]-?: (
+    a: DestinationConfig,
+    b: DestinationConfig,
+  ) => boolean;
+} = {
+  family: (a, b) => a.family === b.family,
+  address: (a, b) => destinationKeyString(a) === destinationKeyString(b),
+  port: (a, b) => a.port === b.port,
+  forward: (a, b) => a.forward === b.forward,
+  weight: (a, b) => a.weight === b.weight,
+  upperThreshold: (a, b) => a.upperThreshold === b.upperThreshold,
+  lowerThreshold: (a, b) => a.lowerThreshold === b.lowerThreshold,
+  tunnelType: (a, b) => a.tunnelType === b.tunnelType,
+  tunnelPort: (a, b) => a.tunnelPort === b.tunnelPort,
+  tunnelFlags: (a, b) => flagSet(a.tunnelFlags) === flagSet(b.tunnelFlags),
+};
+
+const SERVICE_COMPARES = Object.values(SERVICE_FIELDS);
+const DESTINATION_COMPARES = Object.values(DESTINATION_FIELDS);
+
 export function sameServiceConfig(a: ServiceConfig, b: ServiceConfig): boolean {
-  const flags = (s: ServiceConfig) =>
-    s.flags
-      .filter((f) => f !== 'hashed')
-      .sort()
-      .join(',');
-  return (
-    sameServiceKey(a.key, b.key) &&
-    a.scheduler === b.scheduler &&
-    flags(a) === flags(b) &&
-    a.timeout === b.timeout &&
-    a.netmask === b.netmask &&
-    (a.pe ?? '') === (b.pe ?? '')
-  );
+  for (const same of SERVICE_COMPARES) if (!same(a, b)) return false;
+  return true;
 }
 
 export function sameDestinationConfig(a: DestinationConfig, b: DestinationConfig): boolean {
-  return (
-    destinationKeyString(a) === destinationKeyString(b) &&
-    a.forward === b.forward &&
-    a.weight === b.weight &&
-    a.upperThreshold === b.upperThreshold &&
-    a.lowerThreshold === b.lowerThreshold &&
-    a.tunnelType === b.tunnelType &&
-    a.tunnelPort === b.tunnelPort &&
-    [...a.tunnelFlags].sort().join(',') === [...b.tunnelFlags].sort().join(',')
-  );
+  for (const same of DESTINATION_COMPARES) if (!same(a, b)) return false;
+  return true;
 }
