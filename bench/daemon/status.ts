@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Metrics } from '../../src/api/metrics.js';
+import { Metrics } from '../../src/daemon/metrics.js';
 import { callApi } from '../../src/api/client.js';
 import { startApi } from '../../src/api/server.js';
 import { parseConfigOrThrow } from '../../src/config/parse.js';

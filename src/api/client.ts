@@ -2,7 +2,7 @@
 import { request } from 'node:http';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseListen } from './listen.js';
+import { parseListen } from '../input/listen.js';
 
 export interface ApiReply {
   status: number;

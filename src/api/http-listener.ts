@@ -9,7 +9,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { dirname } from 'node:path';
 import { CliError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ListenAddress } from './listen.js';
+import type { ListenAddress } from '../input/listen.js';
 
 export interface ApiServer {
   close(): Promise<void>;

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log.js';
 import { type ApiServer, listenHttp, requestUrl, send } from './http-listener.js';
-import type { ListenAddress } from './listen.js';
+import type { ListenAddress } from '../input/listen.js';
 import { STATUS_PAGE } from './status-page.js';
 
 export interface ReadOnlyHandlers {

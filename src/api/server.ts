@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { type ApiServer, RequestError, listenHttp, requestUrl, send } from './http-listener.js';
-import type { ListenAddress } from './listen.js';
+import type { ListenAddress } from '../input/listen.js';
 
 export { type ApiServer, ServiceUnavailable } from './http-listener.js';
 

@@ -4,7 +4,7 @@
  * has" compare with plain equality. `parseAnnouncements` turns caller input
  * into that form or refuses it whole, naming every bad value, before any RPC.
  */
-import { type Issue, InvalidInputError, show } from '../config/issues.js';
+import { type Issue, InvalidInputError, show } from '../input/issues.js';
 import { type Family, parseAddress, formatAddress } from '../model/address.js';
 import {
   formatCommunity,

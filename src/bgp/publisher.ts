@@ -12,7 +12,7 @@
  * assumed to be anycastd's alone: local routes nobody asked for are withdrawn.
  */
 import pRetry from 'p-retry';
-import { InvalidInputError } from '../config/issues.js';
+import { InvalidInputError } from '../input/issues.js';
 import type { Logger } from '../log.js';
 import { type Announcement, type AnnouncementSpec, parseAnnouncements } from './announcement.js';
 import { type GobgpClient, GobgpError } from './client.js';

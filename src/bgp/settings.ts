@@ -3,7 +3,7 @@
  * graceful restart) and its neighbours. `checkSettings` refuses bad ASNs and
  * addresses before anything is sent, naming each value.
  */
-import { type Issue, InvalidInputError, show } from '../config/issues.js';
+import { type Issue, InvalidInputError, show } from '../input/issues.js';
 import { parseAddress } from '../model/address.js';
 import { isValidAsn } from './communities.js';
 

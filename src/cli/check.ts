@@ -3,7 +3,7 @@
  * the daemon would run it, and say what it saw: the operator's first question
  * when a real server is drained ("what does the check get right now?").
  */
-import { formatIssues } from '../config/issues.js';
+import { formatIssues } from '../input/issues.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkInput } from './check-args.js';

@@ -3,7 +3,7 @@
  * external mode and withdraws every route it originates when no anycastd has
  * been connected for the dead time (see src/bgp/guard.ts).
  */
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../input/duration.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './command.js';

@@ -1,5 +1,5 @@
 /** `anycastd status`: what the running daemon announces, why, and the health behind it. */
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../input/duration.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { defineCommand } from './command.js';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { MAX_ALIASES, TooLarge, readBounded, textBoundsProblem } from './bounds.js';
-import { type Issue } from './issues.js';
+import { type Issue } from '../input/issues.js';
 import { type ParseResult, parseConfig } from './parse.js';
 import { configWarnings } from './warnings.js';
 

@@ -16,13 +16,13 @@ import {
 import { formatLargeCommunity, parseLargeCommunity } from '../bgp/communities.js';
 import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/settings.js';
 import type { SidecarMode } from '../bgp/speaker.js';
-import { parseListen } from '../api/listen.js';
+import { parseListen } from '../input/listen.js';
 import { isLoopback } from '../model/address-scope.js';
 import { parseCheck } from '../health/spec.js';
 import type { Family, ServiceConfig, ServiceFlag } from '../ipvs/model.js';
 import { service as ipvsService } from '../ipvs/validate.js';
 import { ipv4PrefixMask, parseAddress, formatAddress } from '../model/address.js';
-import { type Issue, InvalidInputError, fromZod, show } from './issues.js';
+import { type Issue, InvalidInputError, fromZod, show } from '../input/issues.js';
 import {
   type AnnouncePolicy,
   type Config,

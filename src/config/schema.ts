@@ -11,8 +11,8 @@ import { SCHEDULERS } from '../ipvs/model.js';
 import { IPVS_SYSCTLS, IPVS_SYSCTL_NAMES } from '../ipvs/sysctls.js';
 import { parseAddress } from '../model/address.js';
 import { vipScopeProblem } from '../model/address-scope.js';
-import { duration } from './duration-field.js';
-import { refusing, show } from './issues.js';
+import { duration } from '../input/duration-field.js';
+import { refusing, show } from '../input/issues.js';
 
 const address = z.string().refine((s) => parseAddress(s) !== undefined, {
   error: (iss) => `${show(iss.input)} is not an IP address`,

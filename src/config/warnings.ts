@@ -4,7 +4,7 @@
  * them at start and on reload. Each names the field to change and why.
  */
 import { isFwmarkKey } from '../ipvs/model.js';
-import type { Issue } from './issues.js';
+import type { Issue } from '../input/issues.js';
 import type { Config } from './model.js';
 
 /** Schedulers that pick the same real server for a packet on every director. */

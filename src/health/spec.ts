@@ -5,9 +5,9 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration } from '../config/duration-field.js';
-import { formatDuration } from '../config/duration.js';
-import { InvalidInputError, type Issue, fromZod, refusing, show } from '../config/issues.js';
+import { duration } from '../input/duration-field.js';
+import { formatDuration } from '../input/duration.js';
+import { InvalidInputError, type Issue, fromZod, refusing, show } from '../input/issues.js';
 import { dnsNameProblem, tokenProblem } from '../model/wire-text.js';
 
 /** Where a probe goes. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Metrics } from '../../src/api/metrics.js';
+import { Metrics } from '../../src/daemon/metrics.js';
 import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { run } from '../lab/exec.js';
 

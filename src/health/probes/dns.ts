@@ -3,7 +3,7 @@
  * up when the response carries the expected rcode and, if one is named, the
  * expected answer. The response must echo the query id.
  */
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../input/duration.js';
 import { Socket } from 'node:net';
 import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import { DNS_RCODES, type DnsProbe } from '../spec.js';

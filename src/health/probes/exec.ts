@@ -9,7 +9,7 @@
  * keepalived's MISC_DYNAMIC convention: 1 is down, 2..255 is up with weight
  * code − 2.
  */
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../input/duration.js';
 import { spawn } from 'node:child_process';
 import { type Probe, type ProbeResult, type ProbeRun, errorReason, fail, pass } from '../probe.js';
 import type { ExecProbe } from '../spec.js';

@@ -4,7 +4,7 @@
  * replaced after a failure, so a target that comes back is seen at the next
  * run instead of after grpc-js's reconnect backoff.
  */
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../input/duration.js';
 import type * as Grpc from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';

@@ -5,7 +5,7 @@
  * a byte limit. Node's http module does far more than a health check needs
  * and costs several times the CPU per request.
  */
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../input/duration.js';
 import { createHash } from 'node:crypto';
 import { isIP, Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';

@@ -6,7 +6,7 @@
  * payload checks, and every check where libc cannot be reached, use
  * net.Socket.
  */
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../input/duration.js';
 import { Socket } from 'node:net';
 import {
   type Probe,

@@ -2,7 +2,7 @@
  * UDP check: send a datagram and judge the reply (exact, prefix or regex), or
  * accept silence when configured; an ICMP port-unreachable fails at once.
  */
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../input/duration.js';
 import { type Probe, type ProbeResult, type ProbeRun, fail, pass } from '../probe.js';
 import type { UdpProbe } from '../spec.js';
 import { udpExchange } from './udp-exchange.js';

@@ -4,7 +4,7 @@ import {
   parsePrefix,
   sameAnnouncement,
 } from '../../../src/bgp/announcement.js';
-import { InvalidInputError } from '../../../src/config/issues.js';
+import { InvalidInputError } from '../../../src/input/issues.js';
 
 function problems(fn: () => unknown): string[] {
   try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gobgpdConfig } from '../../../src/bgp/gobgpd-config.js';
 import { peerStatus, toPeerMessage } from '../../../src/bgp/peers.js';
 import { checkSettings } from '../../../src/bgp/settings.js';
-import { InvalidInputError } from '../../../src/config/issues.js';
+import { InvalidInputError } from '../../../src/input/issues.js';
 
 const speaker = { asn: 65001, routerId: '10.0.0.2', listenAddresses: ['10.0.0.2'] };
 

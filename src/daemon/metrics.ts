@@ -5,7 +5,7 @@
  * counters and histograms are fed as things happen.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DaemonStatus } from '../daemon/daemon.js';
+import type { DaemonStatus } from './daemon.js';
 import type { RunRecord } from '../health/engine.js';
 import { manifest } from '../version.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metrics, failureClass } from '../../../src/api/metrics.js';
+import { Metrics, failureClass } from '../../../src/daemon/metrics.js';
 import type { DaemonStatus } from '../../../src/daemon/daemon.js';
 import { manifest } from '../../../src/version.js';
 
