@@ -85,7 +85,7 @@ function render(s) {
   fill("vips", s.vips, (tr, v) => {
     tr.dataset.vip = v.vip;
     cell(tr, v.vip, "mono");
-    cell(tr, v.route, v.route);
+    cell(tr, v.route, v.route).title = v.code || "";
     cell(tr, v.reason);
     cell(tr, ago(v.since));
     cell(tr, v.role);

@@ -67,6 +67,22 @@ export interface FleetInputs {
 
 export type RouteState = 'announce' | 'drain' | 'fail-open' | 'withdraw';
 
+/**
+ * Why, as a stable code beside the sentence: for scripts, tests and metrics,
+ * which must not depend on the wording.
+ */
+export type GateCode =
+  | 'starting'
+  | 'healthy'
+  | 'ipvs-unavailable'
+  | 'drained'
+  | 'draining'
+  | 'below-min-healthy'
+  | 'below-reannounce-healthy'
+  | 'fail-open'
+  | 'fail-open-settling'
+  | 'held-down';
+
 export interface GateState {
   readonly route: RouteState;
   /** Withdrawals inside the flap window (ms timestamps). */
@@ -76,6 +92,7 @@ export interface GateState {
   /** When the VIP went fail-open (kept while it stays so). */
   readonly failOpenSince?: number | undefined;
   readonly reason: string;
+  readonly code: GateCode;
   /** When `route` last changed. */
   readonly since: number;
 }
@@ -92,11 +109,17 @@ export function stepGate(
     holdUntil: 0,
     drainingSince: undefined,
     reason: 'starting',
+    code: 'starting',
     since: now,
   };
   const withdrawals = was.withdrawals.filter((t) => now - t < params.flapWindowMs);
   const announced = was.route !== 'withdraw';
-  const next = (route: RouteState, reason: string, extra: Partial<GateState> = {}): GateState => {
+  const next = (
+    route: RouteState,
+    code: GateCode,
+    reason: string,
+    extra: Partial<GateState> = {},
+  ): GateState => {
     let w = withdrawals;
     let holdUntil = was.holdUntil;
     if (announced && route === 'withdraw') {
@@ -110,19 +133,27 @@ export function stepGate(
       drainingSince: undefined,
       failOpenSince: undefined,
       reason,
+      code,
       since: route === was.route ? was.since : now,
       ...extra,
     };
   };
 
-  if (!inputs.ipvsOk) return next('withdraw', 'IPVS cannot be programmed on this director');
+  if (!inputs.ipvsOk)
+    return next('withdraw', 'ipvs-unavailable', 'IPVS cannot be programmed on this director');
   if (inputs.drained) {
-    if (!announced) return next('withdraw', 'drained by the operator');
+    if (!announced) return next('withdraw', 'drained', 'drained by the operator');
     const since = was.drainingSince ?? now;
-    if (now - since >= params.drainTimeMs) return next('withdraw', 'drained by the operator');
-    return next('drain', 'draining: announced with the draining attributes until withdrawal', {
-      drainingSince: since,
-    });
+    if (now - since >= params.drainTimeMs)
+      return next('withdraw', 'drained', 'drained by the operator');
+    return next(
+      'drain',
+      'draining',
+      'draining: announced with the draining attributes until withdrawal',
+      {
+        drainingSince: since,
+      },
+    );
   }
 
   const short = (pick: (s: ServiceHealth) => Threshold) =>
@@ -132,23 +163,33 @@ export function stepGate(
     n === 1 ? '1 other director announces' : `${n} other directors announce`;
   if (announced) {
     const failing = short((s) => s.minHealthy);
-    if (!failing) return next('announce', 'healthy');
+    if (!failing) return next('announce', 'healthy', 'healthy');
     const why = belowMessage(failing, needed(failing.minHealthy, failing.total));
     if (guard) {
       const since = was.route === 'fail-open' ? (was.failOpenSince ?? now) : now;
       if (guard.healthyOthers === 0)
-        return next('fail-open', `${why}; fail-open: no other director announces it healthy`, {
-          failOpenSince: since,
-        });
+        return next(
+          'fail-open',
+          'fail-open',
+          `${why}; fail-open: no other director announces it healthy`,
+          {
+            failOpenSince: since,
+          },
+        );
       if (now - since < params.settleMs)
         return next(
           'fail-open',
+          'fail-open-settling',
           `${why}; ${others(guard.healthyOthers)} it healthy: withdrawing once that holds for ${params.settleMs} ms`,
           { failOpenSince: since },
         );
-      return next('withdraw', `${why}; ${others(guard.healthyOthers)} it healthy`);
+      return next(
+        'withdraw',
+        'below-min-healthy',
+        `${why}; ${others(guard.healthyOthers)} it healthy`,
+      );
     }
-    return next('withdraw', why);
+    return next('withdraw', 'below-min-healthy', why);
   }
   const failing = short((s) => s.reannounceHealthy);
   if (failing) {
@@ -158,18 +199,25 @@ export function stepGate(
     if (guard && guard.healthyOthers === 0)
       return next(
         'fail-open',
+        'fail-open',
         `${why}; fail-open: no other director announces it healthy (${others(guard.anyOthers)} it fail-open)`,
         { failOpenSince: now },
       );
-    if (guard) return next('withdraw', `${why}; ${others(guard.healthyOthers)} it healthy`);
-    return next('withdraw', why);
+    if (guard)
+      return next(
+        'withdraw',
+        'below-reannounce-healthy',
+        `${why}; ${others(guard.healthyOthers)} it healthy`,
+      );
+    return next('withdraw', 'below-reannounce-healthy', why);
   }
   if (now < was.holdUntil)
     return next(
       'withdraw',
+      'held-down',
       `held down for ${Math.ceil((was.holdUntil - now) / 1000)} s more after ${withdrawals.length} withdrawal${withdrawals.length === 1 ? '' : 's'} in ${Math.round(params.flapWindowMs / 60_000)} min`,
     );
-  return next('announce', 'healthy');
+  return next('announce', 'healthy', 'healthy');
 }
 
 function belowMessage(s: ServiceHealth, need: number): string {

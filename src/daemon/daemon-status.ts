@@ -9,6 +9,8 @@ export interface VipStatus {
   vip: string;
   route: GateState['route'] | 'warming-up';
   reason: string;
+  /** The reason as a stable code (for scripts and alerts; the sentence may be reworded). */
+  code: GateState['code'] | 'warming-up';
   since: string | undefined;
   services: string[];
   /** backup: announced with bgp.backup's attributes (routers prefer the primaries). */

@@ -439,6 +439,7 @@ export class Daemon {
           vip,
           route: this.warm && g ? g.route : 'warming-up',
           reason: this.warm && g ? g.reason : 'waiting for every check to have a verdict',
+          code: this.warm && g ? g.code : 'warming-up',
           since: g ? new Date(g.since).toISOString() : undefined,
           services: group.map((vs) => vs.name),
           role: group[0]?.announce.role ?? 'primary',

@@ -274,7 +274,7 @@ export class Metrics {
     for (const v of s.vips) {
       const on = v.route === 'announce' || v.route === 'drain' || v.route === 'fail-open';
       out.push(
-        `anycastd_vip_announced{vip="${label(v.vip)}",state="${label(v.route)}"} ${on ? 1 : 0}`,
+        `anycastd_vip_announced${labels({ vip: v.vip, state: v.route, code: v.code })} ${on ? 1 : 0}`,
       );
     }
     out.push(

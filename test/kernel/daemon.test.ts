@@ -172,7 +172,11 @@ describe('anycastd run on a real kernel', () => {
     // All dead: the route is withdrawn; recovery restores both.
     reals[0]?.server?.kill('SIGKILL');
     await router.waitNexthops(VIP, [], 10_000);
-    expect((await status()).vips[0]?.reason).toBe('web: 0 of 2 real servers healthy, needs 1');
+    expect((await status()).vips[0]).toMatchObject({
+      reason: 'web: 0 of 2 real servers healthy, needs 1',
+      code: 'below-min-healthy',
+      healthy: [{ service: 'web', healthy: 0, total: 2, needed: 1 }],
+    });
     for (const r of reals) await serve(r);
     await until('both restored', async () => (await saved()) === table(1, 1));
     await router.waitNexthops(VIP, [link.director4], 15_000);

@@ -21,8 +21,9 @@ describe('announce gate', () => {
   it('announces at the re-announce threshold, keeps it down to min_healthy, withdraws below', () => {
     let s: GateState = stepGate(undefined, vip(2), 0, params);
     expect([s.route, s.reason]).toEqual(['withdraw', 'web: 2 of 4 real servers healthy, needs 3']);
+    expect(s.code).toBe('below-reannounce-healthy');
     s = stepGate(s, vip(3), 100, params);
-    expect([s.route, s.reason]).toEqual(['announce', 'healthy']);
+    expect([s.route, s.reason, s.code]).toEqual(['announce', 'healthy', 'healthy']);
     s = stepGate(s, vip(2), 200, params);
     expect(s.route).toBe('announce');
     s = stepGate(s, vip(1), 300, params);
@@ -31,6 +32,7 @@ describe('announce gate', () => {
       'web: 1 of 4 real servers healthy, needs 2',
       300,
     ]);
+    expect(s.code).toBe('below-min-healthy');
   });
 
   it('damps flapping: the hold-down doubles with each withdrawal in the window, up to the maximum', () => {
@@ -45,6 +47,7 @@ describe('announce gate', () => {
       s = stepGate(s, vip(4), t + 1, params);
       expect(s.route).toBe('withdraw');
       expect(s.reason).toMatch(/^held down for \d+ s more after \d withdrawals? in 1 min$/);
+      expect(s.code).toBe('held-down');
       t = s.holdUntil;
       s = stepGate(s, vip(4), t, params);
       expect(s.route).toBe('announce');
@@ -63,16 +66,17 @@ describe('announce gate', () => {
       params,
     );
     expect([s.route, s.reason]).toEqual(['withdraw', 'IPVS cannot be programmed on this director']);
+    expect(s.code).toBe('ipvs-unavailable');
   });
 
   it('drains: draining attributes for the drain time, then withdrawn; an unannounced VIP stays withdrawn', () => {
     let s = stepGate(undefined, vip(4), 0, params);
     s = stepGate(s, vip(4, { drained: true }), 1000, params);
-    expect(s.route).toBe('drain');
+    expect([s.route, s.code]).toEqual(['drain', 'draining']);
     s = stepGate(s, vip(4, { drained: true }), 5999, params);
     expect(s.route).toBe('drain');
     s = stepGate(s, vip(4, { drained: true }), 6000, params);
-    expect([s.route, s.reason]).toEqual(['withdraw', 'drained by the operator']);
+    expect([s.route, s.reason, s.code]).toEqual(['withdraw', 'drained by the operator', 'drained']);
     expect(stepGate(undefined, vip(4, { drained: true }), 0, params).route).toBe('withdraw');
   });
 
@@ -167,6 +171,7 @@ describe('routes from health', () => {
         'fail-open',
         'web: 0 of 4 real servers healthy, needs 2; fail-open: no other director announces it healthy',
       ]);
+      expect(s.code).toBe('fail-open');
       // Others only fail-open too (they failed with us): still fail-open, long after the settle.
       s = stepGate(s, vip(0, fleet(0, 2)), 10_000, params);
       expect(s.route).toBe('fail-open');
@@ -184,7 +189,7 @@ describe('routes from health', () => {
       expect(s.route).toBe('fail-open');
       expect(s.failOpenSince).toBe(1000);
       s = stepGate(s, vip(0, fleet(1)), 1400, params);
-      expect(s.route).toBe('fail-open');
+      expect([s.route, s.code]).toEqual(['fail-open', 'fail-open-settling']);
       s = stepGate(s, vip(0, fleet(1)), 1500, params);
       expect(s.route).toBe('withdraw');
       // Withdrawn, with a healthy director elsewhere: stays withdrawn, and says why.

@@ -12,10 +12,11 @@ describe('metrics', () => {
           {
             vip: '198.51.100.10',
             route: 'announce',
+            code: 'healthy',
             since: '2026-12-04T01:00:00.000Z',
             healthy: [{ service: 'web', healthy: 1, total: 3, needed: 2 }],
           },
-          { vip: '198.51.100.53', route: 'withdraw' },
+          { vip: '198.51.100.53', route: 'withdraw', code: 'below-min-healthy' },
         ],
         reals: [
           { service: 'web', address: '10.1.0.1', port: 80, state: 'up' },
@@ -64,8 +65,8 @@ describe('metrics', () => {
     m.realChanged('web', 'down');
     let text = await m.text();
     for (const line of [
-      'anycastd_vip_announced{vip="198.51.100.10",state="announce"} 1',
-      'anycastd_vip_announced{vip="198.51.100.53",state="withdraw"} 0',
+      'anycastd_vip_announced{vip="198.51.100.10",state="announce",code="healthy"} 1',
+      'anycastd_vip_announced{vip="198.51.100.53",state="withdraw",code="below-min-healthy"} 0',
       'anycastd_real_healthy{service="web",address="10.1.0.1",port="80",state="up"} 1',
       'anycastd_real_healthy{service="web6",address="2001:db8:1::11",port="0",state="down"} 0',
       'anycastd_check_failures_total{type="http",reason="timeout"} 1',
