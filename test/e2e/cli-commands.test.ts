@@ -7,6 +7,7 @@
  * `COVERED` names where each command is exercised; a command the built
  * program's help lists that is missing there fails the first test.
  */
+import { eventually } from '../lab/eventually.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -279,16 +280,13 @@ services:
       director.run(bin, [...args, '--api', api], { allowFailure: true });
     const withToken = (args: string[]) => inDir([...args, '--token-file', tokenFile]);
     const weights = async () => (await director.run('ipvsadm', ['-S', '-n'])).stdout;
-    const until = async (what: string, ok: () => Promise<boolean>) => {
-      const end = Date.now() + 60_000;
-      while (!(await ok())) {
-        if (daemon.child.exitCode !== null)
-          throw new Error(`anycastd exited while waiting for ${what}:\n${daemon.output()}`);
-        if (Date.now() > end)
-          throw new Error(`${what} not within 60 s:\n${await weights()}\n${daemon.output()}`);
-        await sleep(100);
-      }
-    };
+    const until = (what: string, ok: () => Promise<boolean>) =>
+      eventually(what, ok, {
+        timeoutMs: 60_000,
+        explain: async () => `${await weights()}\n${daemon.output()}`,
+        stop: () =>
+          daemon.child.exitCode !== null ? `anycastd exited:\n${daemon.output()}` : undefined,
+      });
 
     await until('the real server at weight 1', async () =>
       (await weights()).includes('-r 10.3.0.2:80 -g -w 1'),

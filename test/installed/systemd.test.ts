@@ -6,6 +6,7 @@
  * router noticing, and a stop drains and withdraws. The sidecar guard's unit
  * runs beside an external gobgpd.
  */
+import { eventually } from '../lab/eventually.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,6 @@ import { useNetnsLab } from '../lab/vitest.js';
 import { ensureInstalled, system } from '../lab/deb.js';
 
 const VIP = '198.51.100.10';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The capabilities the unit bounds the daemon to: SETGID (6), SETUID (7), NET_BIND_SERVICE (10),
 // NET_ADMIN (12), NET_RAW (13).
 const CAPS = (1n << 6n) | (1n << 7n) | (1n << 10n) | (1n << 12n) | (1n << 13n);
@@ -67,14 +67,14 @@ async function sessionSince(router: Router): Promise<{ established: boolean; sin
 }
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > end) {
+  await eventually(what, ok, {
+    timeoutMs,
+    everyMs: 200,
+    explain: async () => {
       const journal = await system('journalctl', ['-u', 'anycastd', '-n', '60', '--no-pager']);
-      throw new Error(`${what}: not within ${timeoutMs} ms\n${journal.stdout}${journal.stderr}`);
-    }
-    await sleep(200);
-  }
+      return `${journal.stdout}${journal.stderr}`;
+    },
+  });
 }
 
 async function must(command: string, args: string[]): Promise<string> {

@@ -3,6 +3,7 @@
  * real kernel: set at start in the director's network namespace only, put
  * back after someone changes them, shown in the status.
  */
+import { eventually } from '../lab/eventually.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,6 @@ import type { Netns } from '../lab/netns.js';
 import { useNetnsLab } from '../lab/vitest.js';
 
 const MAIN = join(process.cwd(), 'dist/main.js');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const config = (dir: string) => `
 director: {name: settings, router_id: 10.3.0.1}
@@ -63,16 +63,15 @@ describe('IPVS kernel settings on a real kernel', () => {
     const outside = await timeouts();
     const daemon = ns.spawn('node', [MAIN, 'run', '--config', file]);
     // anycastd takes from a few seconds to over a minute to start in the kernel lab.
-    const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 120_000) => {
-      const end = Date.now() + timeoutMs;
-      while (!(await ok())) {
-        if (Date.now() > end)
-          throw new Error(`${what}: not within ${timeoutMs} ms\n${daemon.output().slice(-4000)}`);
-        if (daemon.child.exitCode !== null)
-          throw new Error(`anycastd exited:\n${daemon.output().slice(-4000)}`);
-        await sleep(100);
-      }
-    };
+    const until = (what: string, ok: () => Promise<boolean>, timeoutMs = 120_000) =>
+      eventually(what, ok, {
+        timeoutMs,
+        explain: () => daemon.output().slice(-4000),
+        stop: () =>
+          daemon.child.exitCode !== null
+            ? `anycastd exited:\n${daemon.output().slice(-4000)}`
+            : undefined,
+      });
 
     await until('timeouts set', async () => (await timeouts(ns)) === '3600 30 20');
     expect(await sysctl(ns, 'expire_nodest_conn')).toBe('1');

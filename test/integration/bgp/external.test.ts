@@ -3,6 +3,7 @@
  * being absent (retrying, saying so in status), start it if it is unstarted,
  * and re-announce everything within a second of a restarted one answering.
  */
+import { eventually } from '../../lab/eventually.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,13 +23,13 @@ import {
 const VIP4 = '10.99.0.1/32';
 
 async function until(d: Director, ok: (s: BgpStatus) => boolean, timeoutMs = 10_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const { status } = await d.status();
-    if (ok(status)) return status;
-    if (Date.now() > end) throw new Error(`status never matched: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let last: BgpStatus | undefined;
+  await eventually('the status', async () => ok((last = (await d.status()).status)), {
+    timeoutMs,
+    everyMs: 20,
+    explain: () => `last seen: ${JSON.stringify(last)}`,
+  });
+  return last as BgpStatus;
 }
 
 describe('BGP: external sidecar', () => {

@@ -1,3 +1,4 @@
+import { eventually } from '../../lab/eventually.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type HealthEvent, HealthEngine } from '../../../src/health/engine.js';
 import { parseCheckOrThrow } from '../../../src/health/spec.js';
@@ -18,11 +19,7 @@ function resources(): Record<string, number> {
 }
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
+  await eventually('the engine to get there', cond, { timeoutMs: ms, everyMs: 10 });
 }
 
 describe('health engine against real targets', () => {
