@@ -204,15 +204,41 @@ function forwardLine(log: Logger, line: string): void {
   }
   const { level, msg, ...fields } = entry;
   delete fields.time;
-  const at =
-    level === 'error' || level === 'fatal' || level === 'panic'
-      ? 'error'
-      : level === 'warning'
-        ? 'warn'
-        : level === 'debug'
-          ? 'debug'
-          : 'info';
-  log[at]({ event: 'gobgpd_log', ...fields }, msg ?? '');
+  const at = gobgpdLevel(level, msg);
+  log[at](
+    { event: 'gobgpd_log', ...(at !== levelOf(level) && { gobgpd_level: level }), ...fields },
+    msg ?? '',
+  );
+}
+
+/**
+ * Warnings of gobgpd (3.x, pkg/server/fsm.go) that describe normal BGP life,
+ * not trouble: a peer that starts afresh rather than gracefully (FRR and BIRD
+ * on every session), and the resolution of two connections opened at once.
+ * They are logged at info, the rest as gobgpd rates them.
+ */
+const ROUTINE_WARNINGS = new Set([
+  'restart flag is not set',
+  'Closed an accepted connection',
+  'accepted conn is closed to avoid be blocked',
+  'active conn is closed to avoid being blocked',
+  'cannot change to the same state',
+]);
+
+function levelOf(level: string | undefined): 'error' | 'warn' | 'info' | 'debug' {
+  if (level === 'error' || level === 'fatal' || level === 'panic') return 'error';
+  if (level === 'warning') return 'warn';
+  if (level === 'debug') return 'debug';
+  return 'info';
+}
+
+/** The level a gobgpd line is logged at here. */
+export function gobgpdLevel(
+  level: string | undefined,
+  msg: string | undefined,
+): 'error' | 'warn' | 'info' | 'debug' {
+  const at = levelOf(level);
+  return at === 'warn' && msg !== undefined && ROUTINE_WARNINGS.has(msg) ? 'info' : at;
 }
 
 function findProgram(name: string): string | undefined {

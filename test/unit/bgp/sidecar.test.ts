@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GobgpSidecar } from '../../../src/bgp/sidecar.js';
+import { GobgpSidecar, gobgpdLevel } from '../../../src/bgp/sidecar.js';
 import { CliError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
 
@@ -70,5 +70,18 @@ describe('spawned sidecar at start', () => {
     await sidecar.stop();
     expect(sidecar.pid).toBeUndefined();
     expect(() => process.kill(pid ?? 0, 0)).toThrow(/ESRCH/);
+  });
+});
+
+describe("gobgpd's log lines", () => {
+  it('keep their level, except warnings that are normal BGP life', () => {
+    expect(gobgpdLevel('warning', 'restart flag is not set')).toBe('info');
+    expect(gobgpdLevel('warning', 'active conn is closed to avoid being blocked')).toBe('info');
+    expect(gobgpdLevel('warning', 'hold timer expired')).toBe('warn');
+    expect(gobgpdLevel('warning', 'received notification')).toBe('warn');
+    expect(gobgpdLevel('error', 'restart flag is not set')).toBe('error');
+    expect(gobgpdLevel('info', 'Peer Up')).toBe('info');
+    expect(gobgpdLevel('debug', undefined)).toBe('debug');
+    expect(gobgpdLevel('panic', 'x')).toBe('error');
   });
 });
