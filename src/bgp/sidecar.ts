@@ -213,7 +213,7 @@ function forwardLine(log: Logger, line: string): void {
 
 /**
  * Warnings of gobgpd (3.x, pkg/server/fsm.go) that describe normal BGP life,
- * not trouble: a peer that starts afresh rather than gracefully (FRR and BIRD
+ * not trouble: a peer that starts afresh rather than gracefully (FRR
  * on every session), and the resolution of two connections opened at once.
  * They are logged at info, the rest as gobgpd rates them.
  */
