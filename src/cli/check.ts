@@ -13,7 +13,7 @@ export const checkCommand = defineCommand({
   name: 'check',
   summary: 'run one health check now and print what it sees',
   description: `
-Runs a check of TYPE (tcp, http, https, udp, dns, grpc, exec, icmp) against ADDRESS
+Runs a check of TYPE (tcp, http, https, udp, dns, grpc, exec, icmp, file) against ADDRESS
 (with :PORT, or [IPv6]:PORT), with the same fields a config file's check takes,
 written FIELD=VALUE (see the README's health-check reference). Numbers, true and
 false, and JSON lists or mappings are read as such; dotted fields nest

@@ -145,7 +145,7 @@ export const ROUTE_DESCRIPTIONS: Readonly<Record<string, string>> = {
 
 /** Check fields, by name; the same at every level. */
 export const CHECK_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  type: 'tcp, http, https, udp, dns, grpc, exec or icmp.',
+  type: 'tcp, http, https, udp, dns, grpc, exec, icmp or file.',
   address: 'Address to probe; the real server when absent.',
   port: "Port to probe; the real server's (http 80, https 443, dns 53 when nothing gives one).",
   source: 'Local address to probe from (same family as address).',
@@ -163,7 +163,9 @@ export const CHECK_DESCRIPTIONS: Readonly<Record<string, string>> = {
   match: 'udp: how expect is compared: exact, prefix or regex.',
   silence_is_up: 'udp: no reply within the timeout counts as a pass.',
   method: 'http, https: GET, HEAD, POST, PUT or OPTIONS.',
-  path: 'http, https: the request path.',
+  path: 'http, https: the request path; file: the file read ({address} and {port} are put in).',
+  mode: 'file: status (0 passes, anything else fails) or weight (the number is the weight).',
+  missing: 'file: a file that is not there is down (default) or up.',
   host: 'http, https: the Host header; the target address and port when absent.',
   headers: 'http, https: extra request headers (a mapping).',
   status: 'http, https: a code, a range "200-399", or a list of both.',

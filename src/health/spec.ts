@@ -123,8 +123,23 @@ export interface IcmpProbe {
   size: number;
 }
 
+/**
+ * A file an operator (or a tool) writes, as keepalived's FILE_CHECK reads
+ * one: `status`, a number where 0 passes and anything else fails; `weight`,
+ * a number that is the real server's weight (0 drains it).
+ */
+export interface FileProbe {
+  type: 'file';
+  target: Target;
+  /** With the real server's address and port put in for {address} and {port}. */
+  path: string;
+  mode: 'status' | 'weight';
+  /** A file that is not there: down (default) or up. */
+  missing: 'down' | 'up';
+}
+
 export type ProbeSpec =
-  TcpProbe | HttpProbe | UdpProbe | DnsProbe | GrpcProbe | ExecProbe | IcmpProbe;
+  TcpProbe | HttpProbe | UdpProbe | DnsProbe | GrpcProbe | ExecProbe | IcmpProbe | FileProbe;
 export type CheckType = ProbeSpec['type'];
 
 /** A whole check: what to probe and when. */
@@ -170,6 +185,7 @@ export const CHECK_TYPES: readonly CheckType[] = [
   'grpc',
   'exec',
   'icmp',
+  'file',
 ];
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'] as const;
 const DEFAULT_PORTS: Partial<Record<CheckType, number>> = { http: 80, https: 443, dns: 53 };
@@ -346,11 +362,23 @@ export const checkSchema = z.discriminatedUnion('type', [
       size: z.number().int().min(8).max(1472).default(56),
     })
     .strict(),
+  z
+    .object({
+      type: z.literal('file'),
+      ...common,
+      path: z
+        .string()
+        .startsWith('/', { error: 'must be an absolute path' })
+        .refine((s) => !s.includes('\0'), { error: 'cannot contain a NUL character' }),
+      mode: z.enum(['status', 'weight']).default('status'),
+      missing: z.enum(['down', 'up']).default('down'),
+    })
+    .strict(),
 ]);
 
 type Parsed = z.output<typeof checkSchema>;
-/** Types without a port: exec runs a program, icmp has none. */
-const PORTLESS = new Set<CheckType>(['exec', 'icmp']);
+/** Types without a port: exec runs a program, icmp has none, file reads a file. */
+const PORTLESS = new Set<CheckType>(['exec', 'icmp', 'file']);
 
 function payload(
   text: string | undefined,
@@ -443,6 +471,17 @@ function toProbe(p: Parsed, target: Target, issues: Issue[], base: string): Prob
       };
     case 'icmp':
       return { type: 'icmp', target, size: p.size };
+    case 'file':
+      return {
+        type: 'file',
+        target,
+        // One check at the service level then reads one file per real server.
+        path: p.path
+          .replaceAll('{address}', target.address)
+          .replaceAll('{port}', String(target.port)),
+        mode: p.mode,
+        missing: p.missing,
+      };
   }
 }
 

@@ -3,6 +3,7 @@ import type { Probe } from '../probe.js';
 import type { ProbeSpec } from '../spec.js';
 import { dnsProbe } from './dns.js';
 import { execProbe } from './exec.js';
+import { fileProbe } from './file.js';
 import { grpcProbe } from './grpc.js';
 import { httpProbe } from './http.js';
 import { icmpProbe } from './icmp.js';
@@ -26,5 +27,7 @@ export function createProbe(spec: ProbeSpec): Probe {
       return execProbe(spec);
     case 'icmp':
       return icmpProbe(spec);
+    case 'file':
+      return fileProbe(spec);
   }
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -613,5 +613,66 @@ describe('exec check', () => {
       ok: false,
       reason: `cannot run ${join(dir, 'missing')}: ENOENT`,
     });
+  });
+});
+
+describe('file check', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acd-file-check-'));
+  const at = (name: string, text?: string) => {
+    const path = join(dir, name);
+    if (text !== undefined) writeFileSync(path, text);
+    return path;
+  };
+
+  it('status: 0 passes, another number fails, anything else fails naming it', async () => {
+    expect(await probeOnce({ type: 'file', path: at('ok', '0\n') })).toMatchObject({
+      ok: true,
+      reason: `${dir}/ok: 0`,
+    });
+    expect(await probeOnce({ type: 'file', path: at('out', '1\n') })).toMatchObject({
+      ok: false,
+      reason: `${dir}/out: 1`,
+    });
+    expect(await probeOnce({ type: 'file', path: at('junk', 'maintenance') })).toMatchObject({
+      ok: false,
+      reason: `${dir}/junk: "maintenance", not a number`,
+    });
+    expect(await probeOnce({ type: 'file', path: at('empty', '') })).toMatchObject({
+      ok: false,
+      reason: `${dir}/empty: empty, not a number`,
+    });
+  });
+
+  it('weight: the number is the weight; a missing file is down unless missing: up', async () => {
+    expect(await probeOnce({ type: 'file', mode: 'weight', path: at('w', '25\n') })).toMatchObject({
+      ok: true,
+      weight: 25,
+    });
+    expect(await probeOnce({ type: 'file', mode: 'weight', path: at('neg', '-3') })).toMatchObject({
+      ok: false,
+      reason: `${dir}/neg: weight -3 is not in 0..2147483647`,
+    });
+    expect(await probeOnce({ type: 'file', path: at('gone') })).toMatchObject({
+      ok: false,
+      reason: `${dir}/gone: no such file`,
+    });
+    expect(await probeOnce({ type: 'file', path: at('gone'), missing: 'up' })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("puts the real server's address and port into the path", async () => {
+    at('127.0.0.1-8080', '0');
+    expect(
+      await probeOnce({ type: 'file', path: `${dir}/{address}-{port}`, port: 8080 }),
+    ).toMatchObject({ ok: true, reason: `${dir}/127.0.0.1-8080: 0` });
+  });
+
+  it('reads only regular files: a FIFO no one writes fails at once, without blocking', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = await probeOnce({ type: 'file', path: fifo, timeout: '500ms' });
+    expect(r).toMatchObject({ ok: false, reason: `${fifo}: not a regular file` });
+    expect(r.ms).toBeLessThan(400);
   });
 });

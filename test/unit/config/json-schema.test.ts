@@ -54,6 +54,14 @@ const BROKEN: [string, unknown][] = [
     'an HTTP method it does not send',
     c,
   ]),
+  ...atEveryCheckLevel({ type: 'file', path: 'relative/path' }).map((c): [string, unknown] => [
+    'a file check with a relative path',
+    c,
+  ]),
+  ...atEveryCheckLevel({ type: 'file', path: '/x', mode: 'both' }).map((c): [string, unknown] => [
+    'a file check mode that is not one',
+    c,
+  ]),
   ...atEveryCheckLevel({ type: 'dns', name: 7 }).map((c): [string, unknown] => [
     'a DNS name that is a number',
     c,

@@ -102,7 +102,7 @@ describe('parseCheck', () => {
 
   it('refuses an unknown type, bad durations and a timeout not shorter than the interval', () => {
     expect(paths({ type: 'smtp' })).toEqual([
-      'check.type: must be one of tcp, http, https, udp, dns, grpc, exec, icmp, got "smtp"',
+      'check.type: must be one of tcp, http, https, udp, dns, grpc, exec, icmp, file, got "smtp"',
     ]);
     expect(paths({ type: 'tcp', address: '127.0.0.1', port: 1, interval: '2 fortnights' })).toEqual(
       [

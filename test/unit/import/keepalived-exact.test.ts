@@ -250,3 +250,30 @@ describe('keepalived quorum', () => {
     expect(r.notes).toEqual([]);
   });
 });
+
+describe('keepalived FILE_CHECK', () => {
+  it('a track_file at weight 0 is a file check in status mode; another weight is named', () => {
+    const r = run(
+      `track_file maint {\n file "/run/lb/maint"\n weight 0\n}\ntrack_file load {\n file "/run/lb/load"\n}\nvirtual_server 198.51.100.10 80 {\n lb_kind DR\n protocol TCP\n real_server 10.1.0.1 80 {\n  FILE_CHECK {\n   track_file maint\n  }\n }\n real_server 10.1.0.2 80 {\n  FILE_CHECK {\n   track_file load\n  }\n }\n}\n`,
+    );
+    expect(r.services[0]?.reals).toEqual([
+      {
+        address: '10.1.0.1',
+        check: {
+          type: 'file',
+          path: '/run/lb/maint',
+          interval: '1s',
+          timeout: '500ms',
+          rise: 1,
+          fall: 1,
+        },
+      },
+      { address: '10.1.0.2' },
+    ]);
+    expect(r.notes).toEqual([
+      'line 12: FILE_CHECK: keepalived watches /run/lb/maint; this check reads it every second',
+      "line 17: FILE_CHECK: keepalived adds the number in /run/lb/load times 1 to the real server's weight; anycastd's file check sets a weight or a status instead (mode: weight or status): not carried over, so the real server gets anycastd's default check",
+    ]);
+    expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
+  });
+});

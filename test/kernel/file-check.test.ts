@@ -1,0 +1,88 @@
+/**
+ * File checks driving a real kernel's IPVS table: `anycastd run` in a
+ * namespace of its own, real servers taken out and weighted by the files an
+ * operator writes, as with keepalived's FILE_CHECK. The kernel's table
+ * (ipvsadm) is the judge.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requirePrograms } from '../lab/bgp-fabric.js';
+import { eventually } from '../lab/eventually.js';
+import { useNetnsLab } from '../lab/vitest.js';
+
+const MAIN = join(process.cwd(), 'dist/main.js');
+
+const config = (dir: string) => `
+director: {name: files, router_id: 10.4.0.1}
+api: {listen: "unix://${dir}/api.sock"}
+state_file: ${dir}/state.json
+resync_interval: 2s
+bgp:
+  asn: 65001
+  sidecar: {mode: spawn, state_dir: ${dir}/gobgp}
+  # Nobody answers there: IPVS does not wait for BGP.
+  peers: [{address: 10.4.0.9, asn: 65000}]
+services:
+  - name: web
+    vip: 198.51.100.40
+    ports: [{port: 80}]
+    check: {type: file, path: "${dir}/{address}.state", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+    reals:
+      - {address: 10.4.1.1}
+      - {address: 10.4.1.2}
+      - address: 10.4.1.3
+        check: {type: file, mode: weight, path: "${dir}/weight", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+`;
+
+describe('file checks on a real kernel', () => {
+  const lab = useNetnsLab();
+  beforeAll(requirePrograms);
+
+  it('takes a real server out when its file says so, and weights one by its file', async () => {
+    const ns = await lab().namespace('files');
+    await ns.ip('link', 'set', 'lo', 'up');
+    const dir = mkdtempSync(join(tmpdir(), 'acd-files-'));
+    const state = (address: string, text: string) =>
+      writeFileSync(join(dir, `${address}.state`), text);
+    state('10.4.1.1', '0\n');
+    state('10.4.1.2', '0\n');
+    writeFileSync(join(dir, 'weight'), '5\n');
+    const file = join(dir, 'anycastd.yaml');
+    writeFileSync(file, config(dir));
+    const daemon = ns.spawn('node', [MAIN, 'run', '--config', file]);
+    const saved = async () => (await ns.run('ipvsadm', ['-S', '-n'])).stdout;
+    const table = (w1: number, w2: number, w3: number) =>
+      '-A -t 198.51.100.40:80 -s wlc\n' +
+      `-a -t 198.51.100.40:80 -r 10.4.1.1:80 -g -w ${w1}\n` +
+      `-a -t 198.51.100.40:80 -r 10.4.1.2:80 -g -w ${w2}\n` +
+      `-a -t 198.51.100.40:80 -r 10.4.1.3:80 -g -w ${w3}\n`;
+    // anycastd takes from a few seconds to over a minute to start in the kernel lab.
+    const until = (what: string, want: string, timeoutMs: number) =>
+      eventually(what, async () => (await saved()) === want, {
+        timeoutMs,
+        explain: async () =>
+          `ipvsadm:\n${await saved()}\nanycastd:\n${daemon.output().slice(-3000)}`,
+        stop: () =>
+          daemon.child.exitCode !== null
+            ? `anycastd exited:\n${daemon.output().slice(-3000)}`
+            : undefined,
+      });
+
+    await until('every real server in by its file', table(1, 1, 5), 120_000);
+    // The checks run every 500 ms and the first failure counts: well within 10 s on a busy lab.
+    state('10.4.1.2', '1\n');
+    await until('10.4.1.2 taken out', table(1, 0, 5), 10_000);
+    writeFileSync(join(dir, 'weight'), '2\n');
+    await until('10.4.1.3 at its new weight', table(1, 0, 2), 10_000);
+    state('10.4.1.2', '0\n');
+    await until('10.4.1.2 back', table(1, 1, 2), 10_000);
+    // A file gone is down.
+    writeFileSync(join(dir, '10.4.1.1.state'), '');
+    await until('10.4.1.1 out: its file is empty', table(0, 1, 2), 10_000);
+    expect(daemon.output()).toContain(`${dir}/10.4.1.1.state: empty, not a number`);
+    daemon.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+  });
+});
