@@ -34,6 +34,7 @@ const CHECKERS = new Set([
   'MISC_CHECK',
   'DNS_CHECK',
   'UDP_CHECK',
+  'FILE_CHECK',
 ]);
 /** Known and deliberately left behind, with why. */
 const NOT_CARRIED: Record<string, string> = {
@@ -49,7 +50,6 @@ const NOT_CARRIED: Record<string, string> = {
   notify_down: 'anycastd logs every change (health_changed events) instead of running scripts',
   SMTP_CHECK: 'no SMTP check in anycastd; a tcp check with expect "220" comes close',
   BFD_CHECK: 'no BFD check in anycastd',
-  FILE_CHECK: 'no file check in anycastd; an exec check can test the file',
 };
 
 const num = (s: string | undefined): number | undefined => {
@@ -70,15 +70,19 @@ export function importKeepalived(
   const services: ImportedService[] = [];
   let routerId: string | undefined;
   const note = (s: Statement, text: string) => notes.push(`line ${s.line}: ${s.key}: ${text}`);
+  const tracked = trackFiles(statements, note);
   for (const s of statements) {
     switch (s.key) {
+      case 'track_file':
+      case 'vrrp_track_file':
+        break;
       case 'global_defs':
         routerId = s.block?.find((g) => g.key === 'router_id')?.args[0];
         if (s.block?.some((g) => g.key !== 'router_id'))
           note(s, "only router_id is used (as director.name); the rest is keepalived's own");
         break;
       case 'virtual_server': {
-        const vs = virtualServer(s, note);
+        const vs = virtualServer(s, tracked, note);
         if (vs) services.push(vs);
         break;
       }
@@ -102,6 +106,7 @@ export function importKeepalived(
 
 function virtualServer(
   s: Statement,
+  tracked: ReadonlyMap<string, TrackFile>,
   note: (s: Statement, text: string) => void,
 ): ImportedService | undefined {
   const [first, second] = s.args;
@@ -150,6 +155,7 @@ function virtualServer(
     else flags.push(FLAG_KEYS[b.key] as string);
   }
   const defaults = {
+    tracked,
     delayLoop: num(get('delay_loop')) ?? 60,
     virtualhost: get('virtualhost'),
     retry: num(get('retry')),
@@ -386,6 +392,8 @@ function persistenceOf(
 
 /** Timers set on a virtual server or a real server, for the checkers below them. */
 interface Defaults {
+  /** The configuration's track_file blocks, for FILE_CHECK. */
+  tracked: ReadonlyMap<string, TrackFile>;
   delayLoop: number;
   virtualhost: string | undefined;
   retry: number | undefined;
@@ -423,6 +431,7 @@ const CARRIED_BY_KIND: Record<string, readonly string[]> = {
   UDP_CHECK: ['payload', 'require_reply'],
   PING_CHECK: [],
   TCP_CHECK: [],
+  FILE_CHECK: ['track_file', 'weight'],
 };
 /** Checker keywords left behind whose absence changes the verdict, with what it means. */
 const LEFT_IN_CHECKER: Record<string, string> = {
@@ -495,6 +504,7 @@ function realServer(
     given === 0 &&
     !c.block?.some((b) => b.key === 'connect_port') &&
     c.key !== 'MISC_CHECK' &&
+    c.key !== 'FILE_CHECK' &&
     c.key !== 'PING_CHECK'
   )
     note(
@@ -502,6 +512,7 @@ function realServer(
       `keepalived's checker connects to port 0 of a real server on port 0, and fails; this check probes the service's port ${servicePort}`,
     );
   const own: Defaults = {
+    tracked: defaults.tracked,
     delayLoop: num(get('delay_loop')) ?? defaults.delayLoop,
     virtualhost: defaults.virtualhost,
     retry: num(get('retry')) ?? defaults.retry,
@@ -532,6 +543,7 @@ function checker(
   const body = c.block ?? [];
   const get = (k: string) => body.find((b) => b.key === k)?.args;
   const one = (k: string) => get(k)?.[0];
+  if (c.key === 'FILE_CHECK') return fileCheck(c, d.tracked, note);
   const interval = num(one('delay_loop')) ?? d.delayLoop;
   const misc = c.key === 'MISC_CHECK';
   let timeout =
@@ -657,4 +669,72 @@ function checker(
 /** `200`, or a range `200-299`. */
 function statusOf(code: string): number | string {
   return /^\d+$/.test(code) ? Number(code) : code;
+}
+
+/** A track_file block: the file, and its weight (1 unless set; 0 reads it as a status). */
+interface TrackFile {
+  path: string;
+  weight: number;
+  reverse: boolean;
+}
+
+function trackFiles(
+  statements: readonly Statement[],
+  note: (s: Statement, text: string) => void,
+): Map<string, TrackFile> {
+  const out = new Map<string, TrackFile>();
+  for (const s of statements) {
+    if (s.key !== 'track_file' && s.key !== 'vrrp_track_file') continue;
+    const name = s.args[0];
+    const body = s.block ?? [];
+    const path = body.find((b) => b.key === 'file')?.args[0];
+    const w = body.find((b) => b.key === 'weight');
+    if (!name || !path) {
+      note(s, 'without a name and a file it is not carried over');
+      continue;
+    }
+    for (const b of body)
+      if (!['file', 'weight', 'init_file'].includes(b.key)) note(b, 'not carried over');
+    if (body.some((b) => b.key === 'init_file'))
+      note(
+        s,
+        'init_file is not carried over: create the file before anycastd starts, or it is down',
+      );
+    out.set(name, { path, weight: num(w?.args[0]) ?? 1, reverse: w?.args[1] === 'reverse' });
+  }
+  return out;
+}
+
+/**
+ * FILE_CHECK over a track_file. keepalived reads the file's number as a
+ * status when the weight is 0 (0 up, anything else down), which a file check
+ * in status mode does; with another weight it adds number × weight to the
+ * real server's weight, which anycastd does not do.
+ */
+function fileCheck(
+  c: Statement,
+  tracked: ReadonlyMap<string, TrackFile>,
+  note: (s: Statement, text: string) => void,
+): Record<string, unknown> | undefined {
+  const body = c.block ?? [];
+  const name = body.find((b) => b.key === 'track_file')?.args[0];
+  const file = name === undefined ? undefined : tracked.get(name);
+  if (!file) {
+    note(
+      c,
+      `track_file ${name ?? '(none)'} is not defined: not carried over, so the real server gets anycastd's default check`,
+    );
+    return undefined;
+  }
+  const own = body.find((b) => b.key === 'weight');
+  const weight = num(own?.args[0]) ?? file.weight;
+  if (weight !== 0) {
+    note(
+      c,
+      `keepalived adds the number in ${file.path} times ${weight} to the real server's weight; anycastd's file check sets a weight or a status instead (mode: weight or status): not carried over, so the real server gets anycastd's default check`,
+    );
+    return undefined;
+  }
+  note(c, `keepalived watches ${file.path}; this check reads it every second`);
+  return { type: 'file', path: file.path, interval: '1s', timeout: '500ms', rise: 1, fall: 1 };
 }

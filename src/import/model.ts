@@ -65,7 +65,7 @@ const FORWARDING: Record<ForwardMethod, string | undefined> = {
 };
 
 /** Check types that probe no port: the service's ports do not change what they see. */
-const PORTLESS_CHECKS = new Set(['exec', 'icmp']);
+const PORTLESS_CHECKS = new Set(['exec', 'icmp', 'file']);
 
 /** The YAML document (as plain data) for `imported`, and the notes it adds. */
 export function toConfigDoc(
