@@ -86,7 +86,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'defaults.scheduler': 'Any IPVS scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos.',
   'defaults.forwarding': 'dr (direct routing), nat, tunnel.',
   'defaults.flags': 'one-packet, sh-fallback, sh-port (with sh), mh-fallback, mh-port (with mh).',
-  'defaults.check': 'The check every real server gets unless its service or itself says otherwise.',
+  'defaults.check':
+    'The check every real server gets unless its service or itself says otherwise; a list: several checks, all must pass.',
   'defaults.announce': 'When VIPs are announced.',
   'defaults.announce.min_healthy':
     'Healthy real servers a VIP needs to be announced: a number or "50%".',
@@ -119,8 +120,10 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'services[].reals[].weight': 'Weight when healthy; 0 keeps it drained.',
   'services[].reals[].upper_threshold': 'Upper connection threshold; 0 for none.',
   'services[].reals[].lower_threshold': 'Lower connection threshold; 0 for none.',
-  'services[].reals[].check': "This real server's check, over its service's and the defaults.",
-  'services[].check': 'The check of every real server of this service, over defaults.check.',
+  'services[].reals[].check':
+    "This real server's check, over its service's and the defaults; a list: several checks, all must pass.",
+  'services[].check':
+    'The check of every real server of this service, over defaults.check; a list: several checks, all must pass.',
   'services[].announce': 'When this VIP is announced, its role, and its route attributes.',
   'services[].announce.min_healthy':
     'Healthy real servers the VIP needs to be announced: a number or "50%".',

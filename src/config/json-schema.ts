@@ -39,7 +39,13 @@ function describe(node: Node, path: string): void {
     for (const [key, child] of Object.entries(properties)) {
       const at = path ? `${path}.${key}` : key;
       if (CHECK_PATHS.has(at)) {
-        properties[key] = { $ref: '#/$defs/check', description: FIELD_DESCRIPTIONS[at] };
+        properties[key] = {
+          description: FIELD_DESCRIPTIONS[at],
+          anyOf: [
+            { $ref: '#/$defs/check' },
+            { type: 'array', items: { $ref: '#/$defs/check' }, minItems: 1 },
+          ],
+        };
         continue;
       }
       const text =

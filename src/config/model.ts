@@ -32,7 +32,10 @@ export interface RealServer {
   readonly weight: number;
   readonly upperThreshold: number;
   readonly lowerThreshold: number;
+  /** The first of `checks`. */
   readonly check: CheckSpec;
+  /** Every check; the real server is up while all of them pass. */
+  readonly checks: readonly CheckSpec[];
 }
 
 /** primary: announced plainly; backup: with bgp.backup's attributes, so routers prefer primaries. */

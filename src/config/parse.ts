@@ -18,7 +18,7 @@ import { checkSettings, type PeerSettings, type SpeakerSettings } from '../bgp/s
 import type { SidecarMode } from '../bgp/speaker.js';
 import { parseListen } from '../input/listen.js';
 import { isLoopback } from '../model/address-scope.js';
-import { parseCheck } from '../health/spec.js';
+import { type CheckSpec, parseCheck } from '../health/spec.js';
 import type { Family, ServiceConfig, ServiceFlag } from '../ipvs/model.js';
 import { service as ipvsService } from '../ipvs/validate.js';
 import { ipv4PrefixMask, parseAddress, formatAddress } from '../model/address.js';
@@ -422,17 +422,19 @@ function parseReals(
       });
     else seen.set(id, j);
 
-    const checkInput = mergeChecks(raw.defaults.check, svc.check, r.check);
-    const given = checkInput ?? { type: 'tcp' };
-    const checkAt =
-      r.check !== undefined
-        ? `${rat}.check`
-        : svc.check !== undefined
-          ? `${at}.check`
-          : 'defaults.check';
+    const levels: [unknown, string][] = [
+      [raw.defaults.check, 'defaults.check'],
+      [svc.check, `${at}.check`],
+      [r.check, `${rat}.check`],
+    ];
+    const merged = mergeChecks(levels);
+    if ('issue' in merged) {
+      if (!issues.some((i) => i.path === merged.issue.path)) issues.push(merged.issue);
+      return;
+    }
     // Several ports: the check (when it names none) probes the first.
     const checkPort = r.port ?? svc.ports?.[0]?.port;
-    if (checkInput === undefined && checkPort === undefined) {
+    if (merged.checks.length === 0 && checkPort === undefined) {
       const issue = {
         path: `${at}.check`,
         message: 'is required: without a port (fwmark service) there is no default TCP check',
@@ -440,14 +442,22 @@ function parseReals(
       if (!issues.some((i) => i.path === issue.path)) issues.push(issue);
       return;
     }
-    const parsed = parseCheck(given, { address, port: checkPort }, checkAt);
-    if (parsed.issues) {
-      // A check shared by every real server would report the same problem for each.
-      for (const issue of parsed.issues)
-        if (!issues.some((i) => i.path === issue.path && i.message === issue.message))
-          issues.push(issue);
-      return;
+    const given = merged.checks.length
+      ? merged.checks
+      : [{ input: { type: 'tcp' }, path: 'defaults.check' }];
+    const checks: CheckSpec[] = [];
+    for (const { input, path } of given) {
+      const parsed = parseCheck(input, { address, port: checkPort }, path);
+      if (parsed.issues) {
+        // A check shared by every real server would report the same problem for each.
+        for (const issue of parsed.issues)
+          if (!issues.some((i) => i.path === issue.path && i.message === issue.message))
+            issues.push(issue);
+        continue;
+      }
+      checks.push(parsed.spec);
     }
+    if (checks.length !== given.length) return;
     reals.push({
       address,
       family: addr.family,
@@ -455,7 +465,8 @@ function parseReals(
       weight: r.weight,
       upperThreshold: r.upper_threshold,
       lowerThreshold: r.lower_threshold,
-      check: parsed.spec,
+      check: checks[0] as CheckSpec,
+      checks,
     });
   });
   // Canonical order: by family, address bytes, then port.
@@ -629,19 +640,41 @@ function routeSpec(
 
 /**
  * Checks inherit field by field: defaults.check, then the service's, then the
- * real server's. A level that names a different type starts afresh.
+ * real server's. A level that names a different type starts afresh. A level
+ * may give a list of checks instead (all must pass, as keepalived's several
+ * checkers of one real server): the list replaces what is above it, and a
+ * single check below a list is refused (which of them would it refine?).
  */
-function mergeChecks(...levels: unknown[]): unknown {
+function mergeChecks(
+  levels: readonly [unknown, string][],
+): { checks: { input: unknown; path: string }[] } | { issue: Issue } {
   let merged: Record<string, unknown> | undefined;
-  for (const level of levels) {
+  let at = '';
+  let list: { input: unknown; path: string }[] | undefined;
+  for (const [level, path] of levels) {
     if (level === undefined) continue;
-    if (typeof level !== 'object' || level === null || Array.isArray(level)) return level;
+    if (Array.isArray(level)) {
+      if (level.length === 0) return { issue: { path, message: 'must list at least 1 check' } };
+      list = level.map((input: unknown, i) => ({ input, path: `${path}[${i}]` }));
+      merged = undefined;
+      continue;
+    }
+    if (list)
+      return {
+        issue: {
+          path,
+          message: `cannot refine the list of checks at ${list[0]?.path.replace(/\[0\]$/, '')}: give a list here too`,
+        },
+      };
+    if (typeof level !== 'object' || level === null) return { checks: [{ input: level, path }] };
     const l = level as Record<string, unknown>;
     merged =
       merged && (l.type === undefined || l.type === merged.type) ? { ...merged, ...l } : { ...l };
+    at = path;
   }
-  // Undefined when no level has one: the caller defaults to a TCP connect.
-  return merged;
+  if (list) return { checks: list };
+  // None when no level has one: the caller defaults to a TCP connect.
+  return { checks: merged ? [{ input: merged, path: at }] : [] };
 }
 
 function parseNetmask(

@@ -21,6 +21,8 @@ export class ConfigIndex {
   readonly byService: ReadonlyMap<string, { key: ServiceKey; owner: VirtualService }>;
   /** Every real server by address, with the virtual services it is in. */
   readonly byAddress: ReadonlyMap<string, readonly VirtualService[]>;
+  /** Real servers (realKey) with several checks, and how many. */
+  readonly checkCount: ReadonlyMap<string, number>;
 
   constructor(readonly config: Config) {
     this.groups = vipGroups(config.services);
@@ -28,10 +30,12 @@ export class ConfigIndex {
     const byReal = new Map<string, VirtualService>();
     const byService = new Map<string, { key: ServiceKey; owner: VirtualService }>();
     const byAddress = new Map<string, VirtualService[]>();
+    const checkCount = new Map<string, number>();
     for (const vs of config.services) {
       byName.set(vs.name, vs);
       for (const r of vs.reals) {
         byReal.set(realKey(vs, r), vs);
+        if (r.checks.length > 1) checkCount.set(realKey(vs, r), r.checks.length);
         const list = byAddress.get(r.address);
         if (!list) byAddress.set(r.address, [vs]);
         else if (list[list.length - 1] !== vs) list.push(vs);
@@ -43,6 +47,7 @@ export class ConfigIndex {
     this.byReal = byReal;
     this.byService = byService;
     this.byAddress = byAddress;
+    this.checkCount = checkCount;
   }
 
   /** Ids of the IPVS services of a virtual service. */

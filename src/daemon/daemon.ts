@@ -35,7 +35,14 @@ import { ConfigIndex, changedServices } from './config-index.js';
 import type { DaemonStatus, RealStatus } from './daemon-status.js';
 import { desiredIpvs } from './desired-ipvs.js';
 import { gateInputs } from './desired-routes.js';
-import { type Drains, NO_DRAINS, type RealHealth, realDrained, realKey } from './health-view.js';
+import {
+  type Drains,
+  NO_DRAINS,
+  type RealHealth,
+  type RealState,
+  realDrained,
+  realKey,
+} from './health-view.js';
 import { type IpvsReadPort, KernelReader, type ReadPart } from './kernel-reader.js';
 import { KernelSettings, type TimeoutsPort } from './kernel-settings.js';
 import { KernelView } from './kernel-view.js';
@@ -70,6 +77,10 @@ export interface RoutesPort {
 /** The health side (the HealthEngine in production). */
 export interface HealthPort {
   update(checks: Iterable<readonly [string, CheckSpec]>): void;
+  /** The current state of one check id. */
+  status?(
+    id: string,
+  ): { status: RealState; weight?: number | undefined; reason?: string | undefined } | undefined;
   stop(): Promise<void>;
 }
 
@@ -115,6 +126,8 @@ export class Daemon {
   private readonly health = new Map<string, RealHealth>();
   /** Check ids that have had no verdict yet (warm-up ends when none is left). */
   private readonly unknown = new Set<string>();
+  /** Each check of the real servers that have several (by check id), combined into `health`. */
+  private readonly checkHealth = new Map<string, RealHealth>();
   private readonly gates = new Map<string, GateState>();
   /** The route each VIP was last given to the BGP side with; absent: not announced. */
   private readonly handed = new Map<string, Announcement>();
@@ -304,6 +317,10 @@ export class Daemon {
     this.index = next;
     for (const vip of [...this.gates.keys()]) if (!next.groups.has(vip)) this.gates.delete(vip);
     for (const id of [...this.health.keys()]) if (!next.byReal.has(id)) this.health.delete(id);
+    for (const id of [...this.checkHealth.keys()]) {
+      const [real = '', n = '1'] = id.split('#');
+      if ((next.checkCount.get(real) ?? 0) < Number(n)) this.checkHealth.delete(id);
+    }
     for (const id of [...this.unknown]) if (!next.byReal.has(id)) this.unknown.delete(id);
     for (const id of next.byReal.keys()) if (!this.health.has(id)) this.unknown.add(id);
     for (const vs of changed) {
@@ -317,6 +334,10 @@ export class Daemon {
       .map(([, s]) => s.key);
     this.reader.read(unread);
     this.engine?.update(this.checks());
+    // A real server whose number of checks changed is judged again from every check's state.
+    for (const real of next.byReal.keys())
+      if ((before.checkCount.get(real) ?? 1) !== (next.checkCount.get(real) ?? 1))
+        this.rejudge(real);
     this.settingsDue = true;
     this.addressesDue = true;
     this.requestRead();
@@ -490,19 +511,30 @@ export class Daemon {
 
   // --- events -------------------------------------------------------------
 
+  /** One check id per check: the realKey for the first, `<realKey>#N` for the N-th after it. */
   private checks(): [string, CheckSpec][] {
     return this.config.services.flatMap((vs) =>
-      vs.reals.map((r) => [realKey(vs, r), r.check] as [string, CheckSpec]),
+      vs.reals.flatMap((r) => {
+        const key = realKey(vs, r);
+        return r.checks.map(
+          (c, i) => [i === 0 ? key : `${key}#${i + 1}`, c] as [string, CheckSpec],
+        );
+      }),
     );
   }
 
-  private onHealth(e: HealthEvent): void {
+  private onHealth(event: HealthEvent): void {
+    const e = this.combined(event);
+    if (!e) return;
     const prev = this.health.get(e.id);
     this.health.set(e.id, {
       state: e.to,
       weight: e.weight,
       reason: e.reason,
-      since: new Date(this.now()).toISOString(),
+      since:
+        e !== event && prev?.state === e.to && prev.since
+          ? prev.since
+          : new Date(this.now()).toISOString(),
     });
     if (e.to !== 'unknown') this.unknown.delete(e.id);
     if (prev?.state !== e.to) {
@@ -517,6 +549,59 @@ export class Daemon {
     if (vs && prev?.state !== e.to) this.options.onRealState?.(vs.name, e.to);
     if (vs) this.markService(vs, this.urgent);
     this.kick();
+  }
+
+  /**
+   * A real server with several checks is up while every one passes, down when
+   * one fails, unknown while one has no verdict; its weight is the lowest any
+   * check set. Single checks pass through. Undefined when nothing changed.
+   */
+  private combined(e: HealthEvent): HealthEvent | undefined {
+    const hash = e.id.indexOf('#');
+    const real = hash < 0 ? e.id : e.id.slice(0, hash);
+    const count = this.index.checkCount.get(real);
+    if (count === undefined) return hash < 0 ? e : undefined;
+    this.checkHealth.set(e.id, { state: e.to, weight: e.weight, reason: e.reason });
+    const parts = Array.from({ length: count }, (_, i) =>
+      this.checkHealth.get(i === 0 ? real : `${real}#${i + 1}`),
+    );
+    const down = parts.flatMap((p, i) =>
+      p?.state === 'down' ? [`check ${i + 1}: ${p.reason ?? 'down'}`] : [],
+    );
+    const state = down.length ? 'down' : parts.some((p) => p?.state !== 'up') ? 'unknown' : 'up';
+    const weights = parts.flatMap((p) => (p?.weight === undefined ? [] : [p.weight]));
+    const reason = down.length
+      ? down.join('; ')
+      : parts.map((p, i) => `check ${i + 1}: ${p?.reason ?? 'no verdict yet'}`).join('; ');
+    const prev = this.health.get(real);
+    return {
+      ...e,
+      id: real,
+      from: prev?.state ?? 'unknown',
+      to: state,
+      reason,
+      weight: weights.length ? Math.min(...weights) : undefined,
+    };
+  }
+
+  /** Takes a real server's state afresh from the engine's view of each of its checks. */
+  private rejudge(real: string): void {
+    const count = this.index.checkCount.get(real) ?? 1;
+    for (let i = 0; i < count; i++) {
+      const id = i === 0 ? real : `${real}#${i + 1}`;
+      const s = this.engine?.status?.(id);
+      if (count > 1 && s)
+        this.checkHealth.set(id, { state: s.status, weight: s.weight, reason: s.reason });
+      if (i === count - 1 && s)
+        this.onHealth({
+          id,
+          from: s.status,
+          to: s.status,
+          reason: s.reason ?? '',
+          weight: s.weight,
+          result: undefined,
+        });
+    }
   }
 
   private markService(vs: VirtualService, set: Set<string>): void {

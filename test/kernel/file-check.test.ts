@@ -1,8 +1,9 @@
 /**
  * File checks driving a real kernel's IPVS table: `anycastd run` in a
  * namespace of its own, real servers taken out and weighted by the files an
- * operator writes, as with keepalived's FILE_CHECK. The kernel's table
- * (ipvsadm) is the judge.
+ * operator writes, as with keepalived's FILE_CHECK, and a real server with two
+ * checks that is in only while both pass. The kernel's table (ipvsadm) is the
+ * judge.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,11 @@ services:
       - {address: 10.4.1.2}
       - address: 10.4.1.3
         check: {type: file, mode: weight, path: "${dir}/weight", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+      # Two checks, both must pass (keepalived's several checkers of one real server).
+      - address: 10.4.1.4
+        check:
+          - {type: file, path: "${dir}/a", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+          - {type: file, path: "${dir}/b", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
 `;
 
 describe('file checks on a real kernel', () => {
@@ -49,15 +55,18 @@ describe('file checks on a real kernel', () => {
     state('10.4.1.1', '0\n');
     state('10.4.1.2', '0\n');
     writeFileSync(join(dir, 'weight'), '5\n');
+    writeFileSync(join(dir, 'a'), '0\n');
+    writeFileSync(join(dir, 'b'), '0\n');
     const file = join(dir, 'anycastd.yaml');
     writeFileSync(file, config(dir));
     const daemon = ns.spawn('node', [MAIN, 'run', '--config', file]);
     const saved = async () => (await ns.run('ipvsadm', ['-S', '-n'])).stdout;
-    const table = (w1: number, w2: number, w3: number) =>
+    const table = (w1: number, w2: number, w3: number, w4 = 1) =>
       '-A -t 198.51.100.40:80 -s wlc\n' +
       `-a -t 198.51.100.40:80 -r 10.4.1.1:80 -g -w ${w1}\n` +
       `-a -t 198.51.100.40:80 -r 10.4.1.2:80 -g -w ${w2}\n` +
-      `-a -t 198.51.100.40:80 -r 10.4.1.3:80 -g -w ${w3}\n`;
+      `-a -t 198.51.100.40:80 -r 10.4.1.3:80 -g -w ${w3}\n` +
+      `-a -t 198.51.100.40:80 -r 10.4.1.4:80 -g -w ${w4}\n`;
     // anycastd takes from a few seconds to over a minute to start in the kernel lab.
     const until = (what: string, want: string, timeoutMs: number) =>
       eventually(what, async () => (await saved()) === want, {
@@ -82,6 +91,13 @@ describe('file checks on a real kernel', () => {
     writeFileSync(join(dir, '10.4.1.1.state'), '');
     await until('10.4.1.1 out: its file is empty', table(0, 1, 2), 10_000);
     expect(daemon.output()).toContain(`${dir}/10.4.1.1.state: empty, not a number`);
+    // Either of the two checks failing takes 10.4.1.4 out.
+    writeFileSync(join(dir, 'b'), '1\n');
+    await until('10.4.1.4 out: its second check fails', table(0, 1, 2, 0), 10_000);
+    writeFileSync(join(dir, 'b'), '0\n');
+    await until('10.4.1.4 back', table(0, 1, 2, 1), 10_000);
+    writeFileSync(join(dir, 'a'), '1\n');
+    await until('10.4.1.4 out: its first check fails', table(0, 1, 2, 0), 10_000);
     daemon.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
   });

@@ -17,7 +17,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validate = ajv.compile(schema);
 
 /** A field of a check at each level a check can be set. */
-const atEveryCheckLevel = (check: Record<string, unknown>) => [
+const atEveryCheckLevel = (check: Record<string, unknown> | unknown[]) => [
   minimalConfig({}, { defaults: { check } }),
   minimalConfig({ check }),
   minimalConfig({ reals: [{ address: '10.1.0.1', check }] }),
@@ -62,6 +62,10 @@ const BROKEN: [string, unknown][] = [
     'a file check mode that is not one',
     c,
   ]),
+  ...atEveryCheckLevel([{ type: 'tcp' }, { type: 'tcp', colour: 1 }]).map(
+    (c): [string, unknown] => ['an unknown field in a list of checks', c],
+  ),
+  ...atEveryCheckLevel([]).map((c): [string, unknown] => ['an empty list of checks', c]),
   ...atEveryCheckLevel({ type: 'dns', name: 7 }).map((c): [string, unknown] => [
     'a DNS name that is a number',
     c,
@@ -76,6 +80,13 @@ describe('the JSON Schema', () => {
     expect(
       validate(
         minimalConfig({ check: { type: 'http', path: '/ready', status: [200, '300-302'] } }),
+      ),
+      JSON.stringify(validate.errors),
+    ).toBe(true);
+    // Several checks, all of which must pass.
+    expect(
+      validate(
+        minimalConfig({ check: [{ type: 'tcp' }, { type: 'file', path: '/run/lb/{address}' }] }),
       ),
       JSON.stringify(validate.errors),
     ).toBe(true);
