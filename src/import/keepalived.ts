@@ -472,8 +472,6 @@ function realServer(
   const body = s.block ?? [];
   const get = (k: string) => body.find((b) => b.key === k)?.args[0];
   const checkers = body.filter((b) => CHECKERS.has(b.key));
-  for (const extra of checkers.slice(1))
-    note(extra, 'anycastd runs one check per real server: only the first checker is carried over');
   let forwarding = vsForwarding;
   for (const b of body) {
     if (b.key === 'inhibit_on_failure') continue; // anycastd always drains with weight 0
@@ -529,8 +527,20 @@ function realServer(
     ...(forwarding.forward === 'tunnel' && {
       tunnel: forwarding.tunnel ?? { type: 'ipip', flags: [] },
     }),
-    check: c ? checker(c, protocol, own, note) : undefined,
+    check: oneOrMany(
+      checkers.flatMap((x): Record<string, unknown>[] => {
+        const made = checker(x, protocol, own, note);
+        return made === undefined ? [] : Array.isArray(made) ? made : [made];
+      }),
+    ),
   };
+}
+
+/** Several checkers (and urls) are several checks, all of which must pass, as in keepalived. */
+function oneOrMany(
+  list: Record<string, unknown>[],
+): Record<string, unknown> | Record<string, unknown>[] | undefined {
+  return list.length === 0 ? undefined : list.length === 1 ? list[0] : list;
 }
 
 /** keepalived's checker as an anycastd check mapping. */
@@ -539,7 +549,7 @@ function checker(
   protocol: string,
   d: Defaults,
   note: (s: Statement, text: string) => void,
-): Record<string, unknown> | undefined {
+): Record<string, unknown> | Record<string, unknown>[] | undefined {
   const body = c.block ?? [];
   const get = (k: string) => body.find((b) => b.key === k)?.args;
   const one = (k: string) => get(k)?.[0];
@@ -591,41 +601,43 @@ function checker(
       return { type: 'tcp', ...target, ...timing };
     case 'HTTP_GET':
     case 'SSL_GET': {
+      // keepalived requests every url in turn and passes only when all do: one check each.
       const urls = body.filter((b) => b.key === 'url');
-      for (const extra of urls.slice(1))
-        note(extra, 'anycastd requests one path per check: only the first url is carried over');
-      const url = urls[0]?.block ?? [];
-      const u = (k: string) => url.find((b) => b.key === k)?.args[0];
-      for (const b of url)
-        if (
-          !['path', 'status_code', 'regex', 'regex_no_match', 'virtualhost', 'digest'].includes(
-            b.key,
+      const checks = (urls.length ? urls : [undefined]).map((urlStatement) => {
+        const url = urlStatement?.block ?? [];
+        const u = (k: string) => url.find((b) => b.key === k)?.args[0];
+        for (const b of url)
+          if (
+            !['path', 'status_code', 'regex', 'regex_no_match', 'virtualhost', 'digest'].includes(
+              b.key,
+            )
           )
-        )
-          note(b, LEFT_IN_URL[b.key] ?? 'not carried over');
-      const codes = url.filter((b) => b.key === 'status_code').flatMap((b) => b.args);
-      // keepalived takes the url's virtualhost first, then the checker's, then the virtual server's.
-      const host = u('virtualhost') ?? one('virtualhost') ?? d.virtualhost;
-      return {
-        type: c.key === 'HTTP_GET' ? 'http' : 'https',
-        ...target,
-        path: u('path') ?? '/',
-        // keepalived takes 200-299 when a url names no status_code.
-        status:
-          codes.length === 0
-            ? DEFAULT_STATUS
-            : codes.length === 1
-              ? statusOf(codes[0] as string)
-              : codes.map(statusOf),
-        ...(host && { host }),
-        // regex_no_match turns the regex around: the check fails when the body matches.
-        ...(u('digest') && { body_md5: (u('digest') as string).toLowerCase() }),
-        ...(u('regex') && {
-          [url.some((b) => b.key === 'regex_no_match') ? 'body_not_match' : 'body_match']:
-            u('regex'),
-        }),
-        ...timing,
-      };
+            note(b, LEFT_IN_URL[b.key] ?? 'not carried over');
+        const codes = url.filter((b) => b.key === 'status_code').flatMap((b) => b.args);
+        // keepalived takes the url's virtualhost first, then the checker's, then the virtual server's.
+        const host = u('virtualhost') ?? one('virtualhost') ?? d.virtualhost;
+        return {
+          type: c.key === 'HTTP_GET' ? 'http' : 'https',
+          ...target,
+          path: u('path') ?? '/',
+          // keepalived takes 200-299 when a url names no status_code.
+          status:
+            codes.length === 0
+              ? DEFAULT_STATUS
+              : codes.length === 1
+                ? statusOf(codes[0] as string)
+                : codes.map(statusOf),
+          ...(host && { host }),
+          ...(u('digest') && { body_md5: (u('digest') as string).toLowerCase() }),
+          // regex_no_match turns the regex around: the check fails when the body matches.
+          ...(u('regex') && {
+            [url.some((b) => b.key === 'regex_no_match') ? 'body_not_match' : 'body_match']:
+              u('regex'),
+          }),
+          ...timing,
+        };
+      });
+      return checks.length === 1 ? checks[0] : checks;
     }
     case 'MISC_CHECK': {
       const path = one('misc_path') ?? '';

@@ -16,8 +16,8 @@ export interface ImportedReal {
   forward: ForwardMethod;
   /** With forward tunnel: the encapsulation (anycastd has one per service). */
   tunnel?: ImportedTunnel | undefined;
-  /** anycastd check fields (the YAML mapping); none: anycastd's default check. */
-  check?: Record<string, unknown> | undefined;
+  /** anycastd check fields (the YAML mapping), or several; none: anycastd's default check. */
+  check?: Record<string, unknown> | Record<string, unknown>[] | undefined;
 }
 
 export interface ImportedTunnel {
@@ -132,11 +132,10 @@ export function toConfigDoc(
     // on other ports keep their own checks (keepalived checks each), so they
     // stay apart. Real servers keep ports relative to the service, so
     // services differing only in port group.
-    const portBound = svc.reals.some(
-      (r) =>
-        r.check !== undefined &&
-        r.check.port === undefined &&
-        !PORTLESS_CHECKS.has(String(r.check.type)),
+    const portBound = svc.reals.some((r) =>
+      [r.check ?? []]
+        .flat()
+        .some((c) => c.port === undefined && !PORTLESS_CHECKS.has(String(c.type))),
     );
     const shape = JSON.stringify({
       vip: svc.vip,

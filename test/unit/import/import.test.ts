@@ -167,7 +167,7 @@ describe('anycastd import keepalived', () => {
           address: string;
           port?: number;
           weight?: number;
-          check?: Record<string, unknown>;
+          check?: Record<string, unknown> | Record<string, unknown>[];
         }[];
       }[];
     };
@@ -181,19 +181,21 @@ describe('anycastd import keepalived', () => {
       persistence: { timeout: 300, netmask: '255.255.255.0' },
     });
     expect(https?.forwarding).toBeUndefined();
+    // Two urls: two checks, both must pass, as keepalived requests each.
+    const timing = { interval: '6s', timeout: '1s', rise: 1, fall: 4, fast_interval: '2s' };
     expect(https?.reals[0]).toMatchObject({
       address: '10.1.0.1',
       weight: 3,
-      check: {
-        type: 'https',
-        path: '/healthz',
-        status: 200,
-        interval: '6s',
-        timeout: '1s',
-        rise: 1,
-        fall: 4,
-        fast_interval: '2s',
-      },
+      check: [
+        { type: 'https', path: '/healthz', status: 200, ...timing },
+        {
+          type: 'https',
+          path: '/ready',
+          status: '200-299',
+          body_md5: '9b3a0c85a887a256d6939da88aabd8cd',
+          ...timing,
+        },
+      ],
     });
     expect(https?.reals[1]?.check).toMatchObject({
       type: 'tcp',
@@ -209,12 +211,11 @@ describe('anycastd import keepalived', () => {
       name: 'health.example.org',
       qtype: 'A',
     });
-    expect(dns?.reals[1]?.check).toMatchObject({
-      type: 'udp',
-      payload: 'hex',
-      send: '0a0b',
-      silence_is_up: true,
-    });
+    // Two checkers: two checks, both must pass.
+    expect(dns?.reals[1]?.check).toMatchObject([
+      { type: 'udp', payload: 'hex', send: '0a0b', silence_is_up: true },
+      { type: 'exec' },
+    ]);
     expect(misc?.reals[0]?.check).toMatchObject({
       type: 'exec',
       command: ['/bin/sh', '-c', '/usr/local/bin/load.sh 10.3.0.1 | grep -q ok'],
@@ -224,8 +225,6 @@ describe('anycastd import keepalived', () => {
     for (const left of [
       /line 8: vrrp_instance: VRRP is not carried over.*director\.role: backup/,
       /line 25: sorry_server: anycastd withdraws the VIP/,
-      /line 35: url: anycastd requests one path per check: only the first url is carried over/,
-      /only the first checker is carried over/,
       /fwmark 7: a fwmark service has no VIP/,
       /director\.router_id is the placeholder 192\.0\.2\.1/,
     ])
