@@ -285,24 +285,25 @@ export class Metrics {
       out.push(
         `anycastd_real_healthy${labels({ service: x.service, address: x.address, port: x.port, state: x.state })} ${x.state === 'up' ? 1 : 0}`,
       );
+    const healthy: string[] = [];
+    const needed: string[] = [];
+    for (const v of s.vips)
+      for (const h of v.healthy ?? []) {
+        const l = labels({ vip: v.vip, service: h.service });
+        healthy.push(`anycastd_service_healthy_reals${l} ${h.healthy}`);
+        needed.push(`anycastd_service_min_healthy${l} ${h.needed}`);
+      }
+    // Lines pushed one by one: a spread of 100,000 arguments would overflow the stack.
     out.push(
       '# HELP anycastd_service_healthy_reals Real servers of the service that count as healthy (up, not drained).',
       '# TYPE anycastd_service_healthy_reals gauge',
     );
-    for (const v of s.vips)
-      for (const h of v.healthy ?? [])
-        out.push(
-          `anycastd_service_healthy_reals${labels({ vip: v.vip, service: h.service })} ${h.healthy}`,
-        );
+    for (const line of healthy) out.push(line);
     out.push(
       '# HELP anycastd_service_min_healthy Healthy real servers the service needs for its VIP to be announced.',
       '# TYPE anycastd_service_min_healthy gauge',
     );
-    for (const v of s.vips)
-      for (const h of v.healthy ?? [])
-        out.push(
-          `anycastd_service_min_healthy${labels({ vip: v.vip, service: h.service })} ${h.needed}`,
-        );
+    for (const line of needed) out.push(line);
     out.push(
       "# HELP anycastd_vip_last_change_timestamp_seconds When the VIP's route state last changed.",
       '# TYPE anycastd_vip_last_change_timestamp_seconds gauge',
