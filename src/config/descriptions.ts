@@ -122,6 +122,12 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'services[].reals[].lower_threshold': 'Lower connection threshold; 0 for none.',
   'services[].reals[].check':
     "This real server's check, over its service's and the defaults; a list: several checks, all must pass.",
+  'services[].sorry_server':
+    'Where clients go while no real server is up: in the table then, out as soon as one is; never checked.',
+  'services[].sorry_server.address': "The sorry server's address.",
+  'services[].sorry_server.port':
+    "NAT only: the sorry server's port; otherwise the service's port.",
+  'services[].sorry_server.weight': 'Its weight while in use.',
   'services[].check':
     'The check of every real server of this service, over defaults.check; a list: several checks, all must pass.',
   'services[].announce': 'When this VIP is announced, its role, and its route attributes.',

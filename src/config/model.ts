@@ -76,8 +76,16 @@ export interface VirtualService {
     readonly flags: readonly TunnelFlag[];
   };
   readonly reals: readonly RealServer[];
+  /** In the table only while no real server is up (every verdict in); never checked. */
+  readonly sorry?: SorryServer | undefined;
   readonly announce: AnnouncePolicy;
 }
+
+/** A sorry server: where clients go when every real server is down. */
+export type SorryServer = Pick<
+  RealServer,
+  'address' | 'family' | 'port' | 'weight' | 'upperThreshold' | 'lowerThreshold'
+>;
 
 export interface Config {
   readonly director: {
@@ -109,7 +117,7 @@ export interface Config {
 export function destinationFor(
   vs: VirtualService,
   service: ServiceConfig,
-  real: RealServer,
+  real: SorryServer,
   weight: number,
 ): DestinationConfig {
   const servicePort = 'port' in service.key ? service.key.port : 0;

@@ -29,6 +29,7 @@ import {
   type FleetSettings,
   type RealServer,
   type Role,
+  type SorryServer,
   type Threshold,
   type VirtualService,
   needed,
@@ -367,7 +368,50 @@ function parseService(
   const reals = parseReals(raw, svc, family, forwarding, at, issues);
   const announce = parseAnnounce(raw, svc, vip, family, svc.reals.length, at, issues);
   if (issues.length > before || !announce) return undefined;
-  return { name: svc.name, vip, family, services, forwarding, tunnel, reals, announce };
+  const sorry = parseSorry(svc, family, forwarding, reals, at, issues);
+  return { name: svc.name, vip, family, services, forwarding, tunnel, reals, sorry, announce };
+}
+
+/** The sorry server: like a real server (family, port rules), and not one of them. */
+function parseSorry(
+  svc: RawService,
+  family: Family,
+  forwarding: string,
+  reals: readonly RealServer[],
+  at: string,
+  issues: Issue[],
+): SorryServer | undefined {
+  const s = svc.sorry_server;
+  if (!s) return undefined;
+  const path = `${at}.sorry_server`;
+  const addr = parseAddress(s.address);
+  if (!addr) return undefined;
+  const address = formatAddress(addr.family, addr.bytes);
+  if (addr.family !== family && forwarding !== 'tunnel')
+    issues.push({
+      path: `${path}.address`,
+      message: `${show(s.address)} is not of the VIP's address family (only tunnels may cross families)`,
+    });
+  const onlyPort = svc.ports?.length === 1 ? svc.ports[0]?.port : undefined;
+  if (s.port !== undefined && forwarding !== 'nat' && s.port !== onlyPort)
+    issues.push({
+      path: `${path}.port`,
+      message: `${s.port} differs from the service port; only NAT can change the port`,
+    });
+  const port = s.port ?? 0;
+  if (reals.some((r) => r.address === address && r.port === port))
+    issues.push({
+      path: `${path}.address`,
+      message: `${address} is one of the service's real servers; a sorry server stands in for them`,
+    });
+  return {
+    address,
+    family: addr.family,
+    port,
+    weight: s.weight,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+  };
 }
 
 function parseReals(

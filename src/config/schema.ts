@@ -213,6 +213,15 @@ export const serviceSchema = z
       .optional(),
     persistence: persistenceSchema.optional(),
     reals: z.array(realSchema).min(1),
+    /** Added while no real server is up, removed when one is; never checked. */
+    sorry_server: z
+      .object({
+        address,
+        port: port.optional(),
+        weight: z.number().int().min(1).max(2147483647).default(1),
+      })
+      .strict()
+      .optional(),
     check: z.unknown().optional(),
     announce: announcePolicy.optional(),
   })

@@ -5,6 +5,11 @@
  * it was), and "keep" while its check has no verdict yet, so a restarted
  * daemon never disturbs a kernel that was serving (warm-up). A real server
  * the kernel does not have yet and whose health is unknown starts at 0.
+ *
+ * A service's sorry server is in the table while no real server is up and
+ * every one has a verdict (down or drained); while some have none and none
+ * is up, it is kept as the kernel has it (a takeover keeps its table); once
+ * one is up it is not desired, so the planner removes it.
  */
 import type { VirtualService } from '../config/model.js';
 import { destinationFor } from '../config/model.js';
@@ -43,20 +48,41 @@ export function desiredIpvs(
       if (h.state === 'down') return { weight: 0, why: `down: ${h.reason ?? 'check failed'}` };
       return { weight: h.weight ?? real.weight, why: 'up' };
     });
+    const sorry = sorryWeight(vs, weights);
     for (const service of vs.services) {
-      out.push({
-        service,
-        owner: vs.name,
-        destinations: vs.reals.map((real, i) => {
-          const w = weights[i] ?? { weight: 0, why: '' };
-          return {
-            destination: destinationFor(vs, service, real, w.weight === 'keep' ? 0 : w.weight),
-            weight: w.weight,
-            why: w.why,
-          };
-        }),
+      const destinations: DesiredDestination[] = vs.reals.map((real, i) => {
+        const w = weights[i] ?? { weight: 0, why: '' };
+        return {
+          destination: destinationFor(vs, service, real, w.weight === 'keep' ? 0 : w.weight),
+          weight: w.weight,
+          why: w.why,
+        };
       });
+      if (vs.sorry && sorry)
+        destinations.push({
+          destination: destinationFor(
+            vs,
+            service,
+            vs.sorry,
+            sorry.weight === 'keep' ? 0 : sorry.weight,
+          ),
+          weight: sorry.weight,
+          why: sorry.why,
+        });
+      out.push({ service, owner: vs.name, destinations });
     }
   }
   return out;
+}
+
+/** The sorry server's weight, or undefined when it is not wanted (a real server is up). */
+function sorryWeight(
+  vs: VirtualService,
+  weights: readonly { weight: DesiredWeight; why: string }[],
+): { weight: DesiredWeight; why: string } | undefined {
+  if (!vs.sorry) return undefined;
+  if (weights.some((w) => w.why === 'up' && w.weight !== 0)) return undefined;
+  if (weights.some((w) => w.weight === 'keep'))
+    return { weight: 'keep', why: 'sorry server: no real server up, some without a verdict' };
+  return { weight: vs.sorry.weight, why: 'sorry server: no real server is up' };
 }

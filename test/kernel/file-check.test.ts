@@ -2,8 +2,8 @@
  * File checks driving a real kernel's IPVS table: `anycastd run` in a
  * namespace of its own, real servers taken out and weighted by the files an
  * operator writes, as with keepalived's FILE_CHECK, and a real server with two
- * checks that is in only while both pass. The kernel's table (ipvsadm) is the
- * judge.
+ * checks that is in only while both pass; a sorry server in the table only
+ * while no real server is up. The kernel's table (ipvsadm) is the judge.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,13 @@ services:
         check:
           - {type: file, path: "${dir}/a", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
           - {type: file, path: "${dir}/b", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+  # A sorry server: in the table only while no real server is up.
+  - name: sorry
+    vip: 198.51.100.41
+    ports: [{port: 80}]
+    check: {type: file, path: "${dir}/{address}.state", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+    reals: [{address: 10.4.2.1}]
+    sorry_server: {address: 10.4.2.9, weight: 3}
 `;
 
 describe('file checks on a real kernel', () => {
@@ -57,10 +64,19 @@ describe('file checks on a real kernel', () => {
     writeFileSync(join(dir, 'weight'), '5\n');
     writeFileSync(join(dir, 'a'), '0\n');
     writeFileSync(join(dir, 'b'), '0\n');
+    state('10.4.2.1', '0\n');
     const file = join(dir, 'anycastd.yaml');
     writeFileSync(file, config(dir));
     const daemon = ns.spawn('node', [MAIN, 'run', '--config', file]);
-    const saved = async () => (await ns.run('ipvsadm', ['-S', '-n'])).stdout;
+    const ipvsadm = async () => (await ns.run('ipvsadm', ['-S', '-n'])).stdout;
+    /** The lines of one VIP's service. */
+    const of = (text: string, vip: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.includes(`${vip}:80`))
+        .map((l) => `${l}\n`)
+        .join('');
+    const saved = async () => of(await ipvsadm(), '198.51.100.40');
     const table = (w1: number, w2: number, w3: number, w4 = 1) =>
       '-A -t 198.51.100.40:80 -s wlc\n' +
       `-a -t 198.51.100.40:80 -r 10.4.1.1:80 -g -w ${w1}\n` +
@@ -98,6 +114,25 @@ describe('file checks on a real kernel', () => {
     await until('10.4.1.4 back', table(0, 1, 2, 1), 10_000);
     writeFileSync(join(dir, 'a'), '1\n');
     await until('10.4.1.4 out: its first check fails', table(0, 1, 2, 0), 10_000);
+    // The sorry server: out while its service's real server is up, in once it is down.
+    const sorry = async () => of(await ipvsadm(), '198.51.100.41');
+    const sorryTable = (real: number, sorryIn: boolean) =>
+      '-A -t 198.51.100.41:80 -s wlc\n' +
+      `-a -t 198.51.100.41:80 -r 10.4.2.1:80 -g -w ${real}\n` +
+      (sorryIn ? '-a -t 198.51.100.41:80 -r 10.4.2.9:80 -g -w 3\n' : '');
+    const sorryIs = (what: string, want: string) =>
+      eventually(what, async () => (await sorry()) === want, {
+        timeoutMs: 10_000,
+        explain: async () => `ipvsadm:\n${await ipvsadm()}`,
+      });
+    await sorryIs(
+      'the sorry service with its real server up, no sorry server',
+      sorryTable(1, false),
+    );
+    state('10.4.2.1', '1\n');
+    await sorryIs('the sorry server in, the real server at 0', sorryTable(0, true));
+    state('10.4.2.1', '0\n');
+    await sorryIs('the sorry server out again', sorryTable(1, false));
     daemon.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
   });
