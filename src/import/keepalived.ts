@@ -38,7 +38,6 @@ const CHECKERS = new Set([
 ]);
 /** Known and deliberately left behind, with why. */
 const NOT_CARRIED: Record<string, string> = {
-  sorry_server: 'anycastd withdraws the VIP instead of sending clients to a sorry server',
   quorum_up:
     'not run: anycastd announces the VIP while the quorum (announce.min_healthy) holds and withdraws it when it is lost',
   quorum_down:
@@ -191,12 +190,16 @@ function virtualServer(
         'connect_timeout',
         'quorum',
         'hysteresis',
+        'sorry_server',
+        'sorry_server_inhibit',
+        'sorry_server_lvs_method',
         ...Object.keys(FLAG_KEYS),
       ].includes(b.key)
     )
       note(b, 'not carried over');
   }
-  const announce = quorumOf(body, reals, note);
+  const sorry = sorryOf(body, vsForwarding.forward, port, note);
+  const announce = sorry ? sorryAnnounce(body, note) : quorumOf(body, reals, note);
   return {
     where,
     vip: vip.address,
@@ -205,6 +208,7 @@ function virtualServer(
     scheduler,
     flags,
     ...(announce && { announce }),
+    ...(sorry && { sorry }),
     persistence:
       persistence !== undefined
         ? { timeout: persistence, ...(granularity !== undefined && { netmask: granularity }) }
@@ -749,4 +753,56 @@ function fileCheck(
   }
   note(c, `keepalived watches ${file.path}; this check reads it every second`);
   return { type: 'file', path: file.path, interval: '1s', timeout: '500ms', rise: 1, fall: 1 };
+}
+
+/**
+ * keepalived's sorry_server: added when the quorum is lost, with the virtual
+ * server's forwarding unless sorry_server_lvs_method says otherwise.
+ * anycastd adds it while no real server is up and removes it otherwise.
+ */
+function sorryOf(
+  body: readonly Statement[],
+  forward: ForwardMethod,
+  servicePort: number,
+  note: (s: Statement, text: string) => void,
+): ImportedService['sorry'] {
+  const s = body.find((b) => b.key === 'sorry_server');
+  if (!s) return undefined;
+  const address = canonicalAddress(s.args[0] ?? '');
+  const port = portNumber(s.args[1] ?? '0');
+  if (!address || port === undefined) {
+    note(s, `"${s.args.join(' ')}" is not an address and port; not carried over`);
+    return undefined;
+  }
+  const method = body.find((b) => b.key === 'sorry_server_lvs_method');
+  if (method && KINDS[method.args[0] ?? ''] !== forward)
+    note(
+      method,
+      `the sorry server is forwarded like the service's real servers (${forward}) in anycastd`,
+    );
+  if (body.some((b) => b.key === 'sorry_server_inhibit'))
+    note(
+      body.find((b) => b.key === 'sorry_server_inhibit') as Statement,
+      'keepalived keeps an inhibited sorry server in the table at weight 0; anycastd removes it while a real server is up',
+    );
+  return { address: address.address, port: port === 0 ? servicePort : port };
+}
+
+/**
+ * With a sorry server keepalived keeps serving the VIP whatever the health,
+ * and its quorum only decides when the sorry server comes in: so the VIP stays
+ * announced (min_healthy 0), and the sorry server comes in when no real server
+ * is up.
+ */
+function sorryAnnounce(
+  body: readonly Statement[],
+  note: (s: Statement, text: string) => void,
+): ImportedService['announce'] {
+  const s = body.find((b) => b.key === 'sorry_server') as Statement;
+  const q = body.find((b) => b.key === 'quorum' || b.key === 'hysteresis');
+  note(
+    s,
+    `announce.min_healthy 0: the VIP stays announced, as keepalived keeps serving it, and the sorry server takes the clients while no real server is up${q ? ` (keepalived's ${q.key} decided when; here it is when none is up)` : ''}`,
+  );
+  return { min_healthy: 0 };
 }

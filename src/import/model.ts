@@ -35,6 +35,8 @@ export interface ImportedService {
   scheduler: string;
   /** anycastd service flags (one-packet, sh-*, mh-*). */
   flags: string[];
+  /** The sorry server (address, port), when there is one. */
+  sorry?: { address: string; port: number } | undefined;
   /** Announce thresholds (keepalived's quorum), when not the defaults. */
   announce?: { min_healthy: number; reannounce_healthy?: number } | undefined;
   persistence?:
@@ -113,6 +115,10 @@ export function toConfigDoc(
       continue;
     }
     const tunnel = forward === 'tunnel' ? tunnelOf(svc, notes) : undefined;
+    if (svc.sorry && svc.sorry.port !== svc.port && forward !== 'nat')
+      notes.push(
+        `${svc.where}: sorry server ${svc.sorry.address} port ${svc.sorry.port} differs from the service's ${svc.port}; only NAT changes ports, so it is dropped`,
+      );
     const reals = svc.reals.map((r) => {
       const real: Record<string, unknown> = { address: r.address };
       if (r.port !== svc.port) {
@@ -144,6 +150,7 @@ export function toConfigDoc(
       flags: [...svc.flags].sort(),
       persistence: svc.persistence,
       announce: svc.announce,
+      sorry: svc.sorry,
       tunnel,
       forward,
       reals: reals.map((r) => ({
@@ -191,6 +198,12 @@ export function toConfigDoc(
         },
       }),
       reals,
+      ...(svc.sorry && {
+        sorry_server: {
+          address: svc.sorry.address,
+          ...(svc.sorry.port !== svc.port && forward === 'nat' && { port: svc.sorry.port }),
+        },
+      }),
       ...(svc.announce && { announce: svc.announce }),
     });
   }

@@ -179,6 +179,8 @@ describe('anycastd import keepalived', () => {
       ports: [{ port: 443 }],
       scheduler: 'wrr',
       persistence: { timeout: 300, netmask: '255.255.255.0' },
+      sorry_server: { address: '10.1.0.99' },
+      announce: { min_healthy: 0 },
     });
     expect(https?.forwarding).toBeUndefined();
     // Two urls: two checks, both must pass, as keepalived requests each.
@@ -224,7 +226,7 @@ describe('anycastd import keepalived', () => {
     });
     for (const left of [
       /line 8: vrrp_instance: VRRP is not carried over.*director\.role: backup/,
-      /line 25: sorry_server: anycastd withdraws the VIP/,
+      /line 25: sorry_server: announce.min_healthy 0: the VIP stays announced, as keepalived keeps serving it, and the sorry server takes the clients while no real server is up/,
       /fwmark 7: a fwmark service has no VIP/,
       /director\.router_id is the placeholder 192\.0\.2\.1/,
     ])

@@ -277,3 +277,21 @@ describe('keepalived FILE_CHECK', () => {
     expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
   });
 });
+
+describe('keepalived sorry_server', () => {
+  it('becomes the service sorry_server with the VIP kept announced; inhibit and quorum are named', () => {
+    const r = run(
+      `virtual_server 198.51.100.10 80 {\n lb_kind DR\n protocol TCP\n quorum 2\n sorry_server 10.9.0.1 80\n sorry_server_inhibit\n sorry_server_lvs_method NAT\n real_server 10.1.0.1 80 {\n${TCP}\n }\n real_server 10.1.0.2 80 {\n${TCP}\n }\n}\n`,
+    );
+    expect(r.services[0]).toMatchObject({
+      sorry_server: { address: '10.9.0.1' },
+      announce: { min_healthy: 0 },
+    });
+    expect(r.notes).toEqual([
+      "line 7: sorry_server_lvs_method: the sorry server is forwarded like the service's real servers (dr) in anycastd",
+      'line 6: sorry_server_inhibit: keepalived keeps an inhibited sorry server in the table at weight 0; anycastd removes it while a real server is up',
+      "line 5: sorry_server: announce.min_healthy 0: the VIP stays announced, as keepalived keeps serving it, and the sorry server takes the clients while no real server is up (keepalived's quorum decided when; here it is when none is up)",
+    ]);
+    expect(parseConfigText(stringify(r.doc)).issues).toBeUndefined();
+  });
+});
