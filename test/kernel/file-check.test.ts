@@ -9,6 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../../src/api/client.js';
+import type { DaemonStatus } from '../../src/daemon/daemon.js';
 import { requirePrograms } from '../lab/bgp-fabric.js';
 import { eventually } from '../lab/eventually.js';
 import { useNetnsLab } from '../lab/vitest.js';
@@ -29,22 +31,22 @@ services:
   - name: web
     vip: 198.51.100.40
     ports: [{port: 80}]
-    check: {type: file, path: "${dir}/{address}.state", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+    check: {type: file, path: "${dir}/{address}.state", interval: 1s, timeout: 900ms, rise: 1, fall: 2}
     reals:
       - {address: 10.4.1.1}
       - {address: 10.4.1.2}
       - address: 10.4.1.3
-        check: {type: file, mode: weight, path: "${dir}/weight", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+        check: {type: file, mode: weight, path: "${dir}/weight", interval: 1s, timeout: 900ms, rise: 1, fall: 2}
       # Two checks, both must pass (keepalived's several checkers of one real server).
       - address: 10.4.1.4
         check:
-          - {type: file, path: "${dir}/a", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
-          - {type: file, path: "${dir}/b", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+          - {type: file, path: "${dir}/a", interval: 1s, timeout: 900ms, rise: 1, fall: 2}
+          - {type: file, path: "${dir}/b", interval: 1s, timeout: 900ms, rise: 1, fall: 2}
   # A sorry server: in the table only while no real server is up.
   - name: sorry
     vip: 198.51.100.41
     ports: [{port: 80}]
-    check: {type: file, path: "${dir}/{address}.state", interval: 500ms, timeout: 200ms, rise: 1, fall: 1}
+    check: {type: file, path: "${dir}/{address}.state", interval: 1s, timeout: 900ms, rise: 1, fall: 2}
     reals: [{address: 10.4.2.1}]
     sorry_server: {address: 10.4.2.9, weight: 3}
 `;
@@ -96,24 +98,37 @@ describe('file checks on a real kernel', () => {
       });
 
     await until('every real server in by its file', table(1, 1, 5), 120_000);
-    // The checks run every 500 ms and the first failure counts: well within 10 s on a busy lab.
+    // The checks run every second and two failures count (a stall of the lab can time one
+    // out): about 2 s, well within 15 s on a busy lab.
     state('10.4.1.2', '1\n');
-    await until('10.4.1.2 taken out', table(1, 0, 5), 10_000);
+    await until('10.4.1.2 taken out', table(1, 0, 5), 15_000);
     writeFileSync(join(dir, 'weight'), '2\n');
-    await until('10.4.1.3 at its new weight', table(1, 0, 2), 10_000);
+    await until('10.4.1.3 at its new weight', table(1, 0, 2), 15_000);
     state('10.4.1.2', '0\n');
-    await until('10.4.1.2 back', table(1, 1, 2), 10_000);
+    await until('10.4.1.2 back', table(1, 1, 2), 15_000);
     // A file gone is down.
     writeFileSync(join(dir, '10.4.1.1.state'), '');
-    await until('10.4.1.1 out: its file is empty', table(0, 1, 2), 10_000);
-    expect(daemon.output()).toContain(`${dir}/10.4.1.1.state: empty, not a number`);
+    await until('10.4.1.1 out: its file is empty', table(0, 1, 2), 15_000);
+    const reason = async () => {
+      const r = await callApi(`unix://${dir}/api.sock`, 'GET', '/status');
+      return (JSON.parse(r.body) as DaemonStatus).reals.find((x) => x.address === '10.4.1.1')
+        ?.reason;
+    };
+    await eventually(
+      'the empty file named as the reason',
+      async () => (await reason()) === `${dir}/10.4.1.1.state: empty, not a number`,
+      {
+        timeoutMs: 15_000,
+        explain: async () => `reason: ${await reason()}`,
+      },
+    );
     // Either of the two checks failing takes 10.4.1.4 out.
     writeFileSync(join(dir, 'b'), '1\n');
-    await until('10.4.1.4 out: its second check fails', table(0, 1, 2, 0), 10_000);
+    await until('10.4.1.4 out: its second check fails', table(0, 1, 2, 0), 15_000);
     writeFileSync(join(dir, 'b'), '0\n');
-    await until('10.4.1.4 back', table(0, 1, 2, 1), 10_000);
+    await until('10.4.1.4 back', table(0, 1, 2, 1), 15_000);
     writeFileSync(join(dir, 'a'), '1\n');
-    await until('10.4.1.4 out: its first check fails', table(0, 1, 2, 0), 10_000);
+    await until('10.4.1.4 out: its first check fails', table(0, 1, 2, 0), 15_000);
     // The sorry server: out while its service's real server is up, in once it is down.
     const sorry = async () => of(await ipvsadm(), '198.51.100.41');
     const sorryTable = (real: number, sorryIn: boolean) =>
@@ -122,7 +137,7 @@ describe('file checks on a real kernel', () => {
       (sorryIn ? '-a -t 198.51.100.41:80 -r 10.4.2.9:80 -g -w 3\n' : '');
     const sorryIs = (what: string, want: string) =>
       eventually(what, async () => (await sorry()) === want, {
-        timeoutMs: 10_000,
+        timeoutMs: 15_000,
         explain: async () => `ipvsadm:\n${await ipvsadm()}`,
       });
     await sorryIs(
