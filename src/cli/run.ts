@@ -119,6 +119,15 @@ sidecar stops; the IPVS table is left as it is.`,
     // The gauges read the daemon's status at scrape time, once it exists.
     const status = () => ({ ...daemon.status(), config: { ...configStatus } });
     const metrics = new Metrics(status, descriptors);
+    // Hooks as configured at start; a reload that changes them is said to wait for a restart.
+    const notifier =
+      config.notify.length > 0
+        ? new (await import('../daemon/notify.js')).Notifier(
+            config.notify,
+            config.director.name,
+            log.child({ component: 'notify' }),
+          )
+        : undefined;
     // The BGP module (gRPC, GoBGP's protos) loads while the daemon already programs IPVS.
     const bgp = new DeferredRoutes(
       async () => {
@@ -154,8 +163,22 @@ sidecar stops; the IPVS table is left as it is.`,
           log: log.child({ component: 'health' }),
         }),
       onReconcile: (r) => metrics.reconciled(r),
-      onVipState: (vip, route) => metrics.vipChanged(vip, route),
-      onRealState: (service, to) => metrics.realChanged(service, to),
+      onVipState: (vip, route, why) => {
+        metrics.vipChanged(vip, route);
+        notifier?.notify({ kind: 'vip', vip, route, ...why });
+      },
+      onRealState: (service, to, why) => {
+        metrics.realChanged(service, to);
+        notifier?.notify({
+          kind: 'real',
+          service,
+          state: to,
+          address: why.address,
+          port: why.port,
+          was: why.from,
+          reason: why.reason,
+        });
+      },
     });
     daemon.setDrains(drains);
     const listen = parseListen(config.api.listen);
@@ -204,6 +227,11 @@ sidecar stops; the IPVS table is left as it is.`,
         };
       }
       warn(r.warnings);
+      if (JSON.stringify(r.config.notify) !== JSON.stringify(config.notify))
+        log.warn(
+          { event: 'reload_not_applied', field: 'notify' },
+          'notify hooks change at the next start; the ones loaded at start still run',
+        );
       if (r.config.metrics.listen !== config.metrics.listen)
         log.warn(
           { event: 'reload_not_applied', field: 'metrics.listen' },
@@ -292,6 +320,11 @@ sidecar stops; the IPVS table is left as it is.`,
     await readOnly?.close();
     await api.close();
     await daemon.stop('withdraw');
+    // The stop's own route changes ran hooks: let them end, within their timeouts.
+    if (notifier) {
+      const longest = Math.max(...config.notify.map((h) => h.timeoutMs));
+      await Promise.race([notifier.idle(), new Promise((r) => setTimeout(r, longest + 1000))]);
+    }
     ctx.stopped?.();
     return ExitCode.Ok;
   },

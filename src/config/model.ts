@@ -81,6 +81,15 @@ export interface VirtualService {
   readonly announce: AnnouncePolicy;
 }
 
+export interface NotifyHook {
+  readonly command: readonly string[];
+  readonly on: readonly ('vip' | 'real')[];
+  readonly user: string;
+  readonly group?: string | undefined;
+  readonly timeoutMs: number;
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /** A sorry server: where clients go when every real server is down. */
 export type SorryServer = Pick<
   RealServer,
@@ -103,6 +112,8 @@ export interface Config {
   /** IPVS connection timeouts in seconds, the ones the file names. */
   readonly ipvsTimeouts: Readonly<Partial<Timeouts>>;
   readonly stateFile: string;
+  /** Programs run on events, with the event in their environment. */
+  readonly notify: readonly NotifyHook[];
   readonly bgp: {
     readonly speaker: SpeakerSettings;
     readonly peers: readonly PeerSettings[];

@@ -320,6 +320,30 @@ export const configSchema = z
       .default({}),
     /** Where operator drains are kept across restarts. */
     state_file: z.string().min(1).default('/var/lib/anycastd/state.json'),
+    /** Programs run on a VIP's route change and a real server's health change. */
+    notify: z
+      .array(
+        z
+          .object({
+            command: z.array(z.string().min(1)).min(1),
+            on: z
+              .array(z.enum(['vip', 'real']))
+              .min(1)
+              .default(['vip', 'real']),
+            user: z
+              .string()
+              .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/)
+              .default('nobody'),
+            group: z
+              .string()
+              .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
+              .optional(),
+            timeout: seconds(0.01, 3600).default(10_000),
+            env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+          })
+          .strict(),
+      )
+      .default([]),
     bgp: bgpSchema,
     defaults: defaultsSchema.default({
       scheduler: 'wlc',

@@ -109,9 +109,17 @@ export interface DaemonOptions {
   /** Told after every pass (metrics). */
   onReconcile?: (r: { ms: number; ops: number; failed: number; ipvsOk: boolean }) => void;
   /** A VIP's route state changed (for counters). */
-  onVipState?: (vip: string, route: string) => void;
+  onVipState?: (
+    vip: string,
+    route: string,
+    why: { reason: string; code: string; was: string | undefined },
+  ) => void;
   /** A real server's health changed (for counters). */
-  onRealState?: (service: string, to: string) => void;
+  onRealState?: (
+    service: string,
+    to: string,
+    why: { address: string; port: number; from: string; reason: string },
+  ) => void;
 }
 
 /** Virtual services re-planned per pass from reads and reloads; health changes always all. */
@@ -546,7 +554,17 @@ export class Daemon {
       );
     }
     const vs = this.index.byReal.get(e.id);
-    if (vs && prev?.state !== e.to) this.options.onRealState?.(vs.name, e.to);
+    if (vs && prev?.state !== e.to) {
+      const real = vs.reals.find((r) => realKey(vs, r) === e.id);
+      this.options.onRealState?.(vs.name, e.to, {
+        address: real?.address ?? '',
+        port:
+          real?.port ||
+          (vs.services[0] && 'port' in vs.services[0].key ? vs.services[0].key.port : 0),
+        from: prev?.state ?? 'unknown',
+        reason: e.reason,
+      });
+    }
     if (vs) this.markService(vs, this.urgent);
     this.kick();
   }
@@ -878,7 +896,12 @@ export class Daemon {
         now,
         this.gateParams,
       );
-      if (prev?.route !== next.route) this.options.onVipState?.(vip, next.route);
+      if (prev?.route !== next.route)
+        this.options.onVipState?.(vip, next.route, {
+          reason: next.reason,
+          code: next.code,
+          was: prev?.route,
+        });
       if (prev?.route !== next.route || prev.reason !== next.reason)
         this.log.info(
           { event: 'vip_state', vip, route: next.route, was: prev?.route, reason: next.reason },

@@ -45,8 +45,10 @@ const NOT_CARRIED: Record<string, string> = {
   alpha: 'anycastd starts real servers unknown until checked (checks.initial)',
   omega: 'not needed',
   ha_suspend: 'there is no VRRP',
-  notify_up: 'anycastd logs every change (health_changed events) instead of running scripts',
-  notify_down: 'anycastd logs every change (health_changed events) instead of running scripts',
+  notify_up:
+    "not carried: anycastd's notify hooks are set once for the director (notify:), with the real server and its state in the environment",
+  notify_down:
+    "not carried: anycastd's notify hooks are set once for the director (notify:), with the real server and its state in the environment",
   SMTP_CHECK: 'no SMTP check in anycastd; a tcp check with expect "220" comes close',
   BFD_CHECK: 'no BFD check in anycastd',
 };

@@ -108,6 +108,7 @@ describe('anycastd validate', () => {
       'ipvs_sysctls',
       'ipvs_timeouts',
       'state_file',
+      'notify',
       'bgp',
       'defaults',
       'services',
