@@ -5,7 +5,7 @@
  * checks that is in only while both pass; a sorry server in the table only
  * while no real server is up. The kernel's table (ipvsadm) is the judge.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,10 @@ director: {name: files, router_id: 10.4.0.1}
 api: {listen: "unix://${dir}/api.sock"}
 state_file: ${dir}/state.json
 resync_interval: 2s
+notify:
+  - command: [/bin/sh, -c, 'echo "$ANYCASTD_EVENT $ANYCASTD_SERVICE $ANYCASTD_REAL_ADDRESS $ANYCASTD_STATE $ANYCASTD_WAS" >> ${dir}/events']
+    on: [real]
+    user: root
 bgp:
   asn: 65001
   sidecar: {mode: spawn, state_dir: ${dir}/gobgp}
@@ -102,6 +106,16 @@ describe('file checks on a real kernel', () => {
     // out): about 2 s, well within 15 s on a busy lab.
     state('10.4.1.2', '1\n');
     await until('10.4.1.2 taken out', table(1, 0, 5), 15_000);
+    // The notify hook ran for it (and for no first verdict at start).
+    await eventually(
+      'the notify hook to write the event',
+      () =>
+        existsSync(join(dir, 'events')) &&
+        readFileSync(join(dir, 'events'), 'utf8').includes('real web 10.4.1.2 down up\n'),
+      { timeoutMs: 15_000 },
+    );
+    // No first verdict ran it (a busy lab may flap a real server, which is an event).
+    expect(readFileSync(join(dir, 'events'), 'utf8')).not.toMatch(/ unknown$/m);
     writeFileSync(join(dir, 'weight'), '2\n');
     await until('10.4.1.3 at its new weight', table(1, 0, 2), 15_000);
     state('10.4.1.2', '0\n');
