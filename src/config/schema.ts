@@ -7,6 +7,7 @@
  * silently.
  */
 import { z } from 'zod';
+import { programFields } from '../health/spec.js';
 import { SCHEDULERS } from '../ipvs/model.js';
 import { IPVS_SYSCTLS, IPVS_SYSCTL_NAMES } from '../ipvs/sysctls.js';
 import { parseAddress } from '../model/address.js';
@@ -330,16 +331,8 @@ export const configSchema = z
               .array(z.enum(['vip', 'real']))
               .min(1)
               .default(['vip', 'real']),
-            user: z
-              .string()
-              .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/)
-              .default('nobody'),
-            group: z
-              .string()
-              .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
-              .optional(),
+            ...programFields,
             timeout: seconds(0.01, 3600).default(10_000),
-            env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
           })
           .strict(),
       )

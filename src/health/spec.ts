@@ -258,6 +258,29 @@ const payloadFields = {
   payload: z.enum(['text', 'hex']).default('text'),
 };
 
+/**
+ * What a program is run with, for exec checks and notify hooks alike: its
+ * environment's variable names, and the account (`nobody` by default).
+ */
+export const programFields = {
+  env: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: (iss) => `${show(iss.input)} is not a valid environment variable name`,
+      }),
+      z.string(),
+    )
+    .default({}),
+  user: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/)
+    .default('nobody'),
+  group: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
+    .optional(),
+};
+
 export const checkSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tcp'), ...common, ...payloadFields }).strict(),
   z
@@ -335,22 +358,7 @@ export const checkSchema = z.discriminatedUnion('type', [
       type: z.literal('exec'),
       ...common,
       command: z.array(z.string().min(1)).min(1),
-      env: z
-        .record(
-          z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-            error: (iss) => `${show(iss.input)} is not a valid environment variable name`,
-          }),
-          z.string(),
-        )
-        .default({}),
-      user: z
-        .string()
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/)
-        .default('nobody'),
-      group: z
-        .string()
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
-        .optional(),
+      ...programFields,
       dynamic_weight: z.boolean().default(false),
     })
     .strict(),
