@@ -34,7 +34,7 @@ import { DEFAULT_GATE, type GateParams, type GateState, stepGate } from './annou
 import { ConfigIndex, changedServices } from './config-index.js';
 import type { DaemonStatus, RealStatus } from './daemon-status.js';
 import { desiredIpvs } from './desired-ipvs.js';
-import { gateInputs } from './desired-routes.js';
+import { countsHealthy, gateInputs } from './desired-routes.js';
 import {
   type Drains,
   NO_DRAINS,
@@ -442,9 +442,13 @@ export class Daemon {
 
   status(): DaemonStatus {
     const reals: RealStatus[] = [];
+    // Healthy counts per service, from the same pass over the real servers.
+    const healthyBy = new Map<string, number>();
     for (const vs of this.config.services)
       for (const r of vs.reals) {
         const h = this.health.get(realKey(vs, r));
+        if (countsHealthy(h, this.drains, vs, r))
+          healthyBy.set(vs.name, (healthyBy.get(vs.name) ?? 0) + 1);
         reals.push({
           service: vs.name,
           address: r.address,
@@ -472,11 +476,11 @@ export class Daemon {
           since: g ? new Date(g.since).toISOString() : undefined,
           services: group.map((vs) => vs.name),
           role: group[0]?.announce.role ?? 'primary',
-          healthy: gateInputs(group, this.health, this.drains, true).services.map((x) => ({
-            service: x.name,
-            healthy: x.healthy,
-            total: x.total,
-            needed: needed(x.minHealthy, x.total),
+          healthy: group.map((vs) => ({
+            service: vs.name,
+            healthy: healthyBy.get(vs.name) ?? 0,
+            total: vs.reals.length,
+            needed: needed(vs.announce.minHealthy, vs.reals.length),
           })),
         };
       }),

@@ -5,7 +5,7 @@
  * service behind it meets its threshold (see announce-gate.ts).
  */
 import type { AnnouncementSpec, Announcement } from '../bgp/announcement.js';
-import type { VirtualService } from '../config/model.js';
+import type { RealServer, VirtualService } from '../config/model.js';
 import type { FleetView } from '../bgp/fleet-view.js';
 import type { FleetInputs, GateInputs, GateState } from './announce-gate.js';
 import { type Drains, type RealHealth, realDrained, realKey } from './health-view.js';
@@ -22,6 +22,16 @@ export function vipGroups(services: readonly VirtualService[]): Map<string, Virt
 }
 
 /** What the gate needs to know about one VIP. A drained real server is not healthy. */
+/** A real server that counts towards its service's healthy threshold: up, serving, not drained. */
+export function countsHealthy(
+  h: RealHealth | undefined,
+  drains: Drains,
+  vs: VirtualService,
+  r: RealServer,
+): boolean {
+  return h?.state === 'up' && r.weight > 0 && !realDrained(drains, vs, r);
+}
+
 export function gateInputs(
   group: readonly VirtualService[],
   health: ReadonlyMap<string, RealHealth>,
@@ -37,10 +47,8 @@ export function gateInputs(
     services: group.map((vs) => ({
       name: vs.name,
       total: vs.reals.length,
-      healthy: vs.reals.filter(
-        (r) =>
-          health.get(realKey(vs, r))?.state === 'up' && !realDrained(drains, vs, r) && r.weight > 0,
-      ).length,
+      healthy: vs.reals.filter((r) => countsHealthy(health.get(realKey(vs, r)), drains, vs, r))
+        .length,
       minHealthy: vs.announce.minHealthy,
       reannounceHealthy: vs.announce.reannounceHealthy,
     })),
