@@ -18,13 +18,14 @@ export const STATUS_PAGE = `<!doctype html>
   table { border-collapse: collapse; width: 100%; background: #fff; }
   th, td { text-align: left; padding: .25em .6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
   th { background: #f0f0f0; font-weight: 600; }
+  td.history span { margin-right: .8em; white-space: nowrap; }
   td.mono, span.mono { font-family: ui-monospace, monospace; }
   .up, .announce, .ESTABLISHED { color: #116611; font-weight: 600; }
   .down, .withdraw, .fail { color: #b00020; font-weight: 600; }
   .unknown, .warming-up, .drain, .fail-open { color: #8a6100; font-weight: 600; }
   #summary span { margin-right: 1.2em; }
   #error { color: #b00020; font-weight: 600; }
-  input { font: inherit; padding: .2em .4em; margin-bottom: .4em; }
+  input { font: inherit; padding: .2em .4em; margin-bottom: .4em; width: 24em; }
 </style>
 </head>
 <body>
@@ -32,10 +33,10 @@ export const STATUS_PAGE = `<!doctype html>
 <div id="summary"></div>
 <div id="error" role="alert"></div>
 <h2>VIPs</h2>
-<table id="vips"><thead><tr><th>VIP</th><th>route</th><th>why</th><th>since</th><th>role</th><th>services</th></tr></thead><tbody></tbody></table>
+<table id="vips"><thead><tr><th>VIP</th><th>route</th><th>why</th><th>since</th><th>role</th><th>services</th><th>healthy</th></tr></thead><tbody></tbody></table>
 <h2>Real servers</h2>
 <input id="filter" type="search" placeholder="filter: service, address or state" aria-label="filter real servers">
-<table id="reals"><thead><tr><th>service</th><th>real server</th><th>health</th><th>last result</th><th>since</th><th>drained</th></tr></thead><tbody></tbody></table>
+<table id="reals"><thead><tr><th>service</th><th>real server</th><th>health</th><th>last result</th><th>since</th><th>history</th><th>drained</th></tr></thead><tbody></tbody></table>
 <h2>BGP sessions</h2>
 <table id="peers"><thead><tr><th>peer</th><th>ASN</th><th>state</th><th>up since</th><th>flaps</th></tr></thead><tbody></tbody></table>
 <h2>Drains and fleet</h2>
@@ -90,6 +91,7 @@ function render(s) {
     cell(tr, ago(v.since));
     cell(tr, v.role);
     cell(tr, (v.services || []).join(", "));
+    cell(tr, (v.healthy || []).map((h) => (v.healthy.length > 1 ? h.service + ": " : "") + h.healthy + " of " + h.total + ", needs " + h.needed).join("; "));
   });
   renderReals();
   fill("peers", s.bgp.peers || [], (tr, p) => {
@@ -112,18 +114,33 @@ function render(s) {
 function renderReals() {
   if (!last) return;
   const f = $("filter").value.trim().toLowerCase();
-  const rows = last.reals.filter((r) => !f || (r.service + " " + r.address + ":" + r.port + " " + r.state).toLowerCase().includes(f));
+  const rows = last.reals.filter((r) => !f || (r.service + " " + r.address + (r.port ? ":" + r.port : "") + " " + r.state).toLowerCase().includes(f));
   fill("reals", rows, (tr, r) => {
-    tr.dataset.real = r.service + " " + r.address + ":" + r.port;
+    // Port 0: the real server takes the service's port (or ports), as IPVS does.
+    const where = r.port ? (r.address.includes(":") ? "[" + r.address + "]" : r.address) + ":" + r.port : r.address;
+    tr.dataset.real = r.service + " " + where;
     cell(tr, r.service);
-    cell(tr, (r.address.includes(":") ? "[" + r.address + "]" : r.address) + ":" + r.port, "mono");
+    cell(tr, where, "mono");
     cell(tr, r.state, r.state);
     cell(tr, r.reason);
     cell(tr, ago(r.since));
+    const h = cell(tr, "", "history");
+    // Newest first; the reason of each change is its tooltip.
+    for (const c of (r.history || []).slice().reverse()) {
+      span(h, c.to + " " + ago(c.at), c.to);
+      h.lastChild.title = c.from + " \u2192 " + c.to + ": " + c.reason;
+    }
     cell(tr, r.drained ? "drained" : "");
   });
 }
+// A large director's status is megabytes: a tab nobody looks at reads nothing, and
+// reads are spaced so that reading and drawing take at most a fifth of the time.
+let timer, busy = false;
 async function refresh() {
+  clearTimeout(timer);
+  if (document.hidden || busy) return;
+  busy = true;
+  const started = performance.now();
   try {
     const res = await fetch("status.json", { cache: "no-store" });
     if (!res.ok) throw new Error("status.json: HTTP " + res.status);
@@ -132,9 +149,11 @@ async function refresh() {
   } catch (e) {
     $("error").textContent = "cannot read the status: " + e.message + " (showing the last one read)";
   }
-  setTimeout(refresh, REFRESH_MS);
+  busy = false;
+  timer = setTimeout(refresh, Math.max(REFRESH_MS, 5 * (performance.now() - started)));
 }
 $("filter").addEventListener("input", renderReals);
+document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
 refresh();
 </script>
 </body>

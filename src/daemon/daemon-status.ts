@@ -27,6 +27,8 @@ export interface RealStatus {
   reason: string | undefined;
   since: string | undefined;
   drained: boolean;
+  /** The last few changes after the first verdict, oldest first; absent when there is none. */
+  history?: { at: string; from: RealHealth['state']; to: RealHealth['state']; reason: string }[];
 }
 
 /** The configuration the daemon runs on, and how the last reload went. */

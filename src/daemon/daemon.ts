@@ -47,6 +47,7 @@ import { type IpvsReadPort, KernelReader, type ReadPart } from './kernel-reader.
 import { KernelSettings, type TimeoutsPort } from './kernel-settings.js';
 import { KernelView } from './kernel-view.js';
 import { planIpvs } from './plan-ipvs.js';
+import { RealHistory, historyOf } from './real-history.js';
 import type { SysctlPort } from './sysctl-port.js';
 import { type AddressPort, planAddresses } from './vip-addresses.js';
 
@@ -136,6 +137,7 @@ export class Daemon {
   private readonly unknown = new Set<string>();
   /** Each check of the real servers that have several (by check id), combined into `health`. */
   private readonly checkHealth = new Map<string, RealHealth>();
+  private readonly history = new RealHistory();
   private readonly gates = new Map<string, GateState>();
   /** The route each VIP was last given to the BGP side with; absent: not announced. */
   private readonly handed = new Map<string, Announcement>();
@@ -325,6 +327,7 @@ export class Daemon {
     this.index = next;
     for (const vip of [...this.gates.keys()]) if (!next.groups.has(vip)) this.gates.delete(vip);
     for (const id of [...this.health.keys()]) if (!next.byReal.has(id)) this.health.delete(id);
+    this.history.keepOnly(next.byReal);
     for (const id of [...this.checkHealth.keys()]) {
       const [real = '', n = '1'] = id.split('#');
       if ((next.checkCount.get(real) ?? 0) < Number(n)) this.checkHealth.delete(id);
@@ -446,7 +449,8 @@ export class Daemon {
     const healthyBy = new Map<string, number>();
     for (const vs of this.config.services)
       for (const r of vs.reals) {
-        const h = this.health.get(realKey(vs, r));
+        const key = realKey(vs, r);
+        const h = this.health.get(key);
         if (countsHealthy(h, this.drains, vs, r))
           healthyBy.set(vs.name, (healthyBy.get(vs.name) ?? 0) + 1);
         reals.push({
@@ -457,6 +461,7 @@ export class Daemon {
           reason: h?.reason,
           since: h?.since,
           drained: realDrained(this.drains, vs, r),
+          ...historyOf(this.history.get(key)),
         });
       }
     const error = this.ipvsError ?? this.addressError;
@@ -549,6 +554,9 @@ export class Daemon {
           : new Date(this.now()).toISOString(),
     });
     if (e.to !== 'unknown') this.unknown.delete(e.id);
+    // A change after the first verdict (several checks pass through unknown to reach theirs).
+    if (prev && prev.state !== e.to && (prev.state !== 'unknown' || this.history.get(e.id)))
+      this.history.record(e.id, { at: this.now(), from: prev.state, to: e.to, reason: e.reason });
     if (prev?.state !== e.to) {
       // Every first verdict at start would be one line per real server: warm-up sums them up.
       const level = this.warm || prev !== undefined ? 'info' : 'debug';

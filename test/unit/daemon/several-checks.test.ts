@@ -68,9 +68,14 @@ describe('several checks per real server', () => {
     await check('web 10.1.0.1:0#2', 'up');
     expect(real()).toMatchObject({ state: 'up', reason: 'check 1: up; check 2: up' });
     expect(ipvs.weights()['10.1.0.1']).toBe(1);
+    // Reaching the first verdict through unknown is not a change to show.
+    expect(real()?.history).toBeUndefined();
     await check('web 10.1.0.1:0#2', 'down');
     expect(real()).toMatchObject({ state: 'down', reason: 'check 2: down' });
     expect(ipvs.weights()['10.1.0.1']).toBe(0);
+    expect(real()?.history).toEqual([
+      { at: expect.any(String) as string, from: 'up', to: 'down', reason: 'check 2: down' },
+    ]);
     await check('web 10.1.0.1:0#2', 'up', 7);
     await check('web 10.1.0.1:0', 'up', 3);
     expect(ipvs.weights()['10.1.0.1']).toBe(3);
