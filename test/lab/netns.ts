@@ -24,6 +24,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Give the program a stdin pipe (`child.stdin`) instead of /dev/null. */
   stdin?: boolean;
+  /** Pipes on fds 3, 4, … (`child.stdio[3]`, …), for programs that talk over them. */
+  extraPipes?: number;
 }
 
 /** A process started inside a namespace; killed at cleanup if still running. */
@@ -186,7 +188,12 @@ function startProcess(argv: readonly string[], options: SpawnOptions): LabProces
   const [command, ...args] = argv as [string, ...string[]];
   // Own process group, so cleanup reaches whatever the program forks.
   const child = spawn(command, args, {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [
+      options.stdin ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+      ...Array.from({ length: options.extraPipes ?? 0 }, () => 'pipe' as const),
+    ],
     detached: true,
     env: options.env ?? process.env,
   });
