@@ -6,7 +6,7 @@
  * tool at a time in fresh namespaces of the same kernel-lab boot.
  *
  *   npm run bench:daemon -- [--sizes 100,1000,10000] [--reals 10] [--tools anycastd,keepalived]
- *     [--interval 2] [--steady 60] [--window 600] [--logs DIR] [--log-level info]
+ *     [--interval 2] [--steady 60] [--scrape 30] [--window 600] [--logs DIR] [--log-level info]
  *
  * Real servers are addresses of 10.64.0.0/10, all routed from the director
  * to one namespace where a `local` route makes the prefix local and one
@@ -39,6 +39,7 @@ import { IpvsClient } from '../../src/ipvs/client.js';
 import type { ServiceKey } from '../../src/ipvs/model.js';
 import { type LabProcess, type Netns, NetnsLab } from '../../test/lab/netns.js';
 import { fmtMs, percentile, table, wholeOption } from '../lib/measure.js';
+import { type LatenessWindow, latenessBetween, latenessBuckets } from './lateness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     reals: { type: 'string', default: '10' },
     tools: { type: 'string', default: 'anycastd,keepalived' },
     steady: { type: 'string', default: '60' },
+    scrape: { type: 'string', default: '30' },
     window: { type: 'string', default: '600' },
     logs: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
@@ -67,6 +69,7 @@ const WINDOW_MS = wholeOption('window', args.window, 10, 7200) * 1000;
 /** Check interval in seconds; larger tables than the kernel lab's CPU can check every 2 s need more. */
 const INTERVAL_S = wholeOption('interval', args.interval, 1, 600);
 const TIMEOUT_S = 1;
+const SCRAPE_WINDOW_MS = wholeOption('scrape', args.scrape, 5, 600) * 1000;
 /** A dead real server is seen at its next check: one interval, plus the timeout's worth of slack. */
 const DETECTION_MS = INTERVAL_S * 1000 + TIMEOUT_S * 1000;
 
@@ -106,6 +109,10 @@ interface Row {
   statusBytes?: number | undefined;
   metricsMs?: number | undefined;
   metricsBytes?: number | undefined;
+  /** Check lateness without scrapes, then while scraped as Prometheus and an open page would. */
+  quiet?: LatenessWindow | undefined;
+  scraped?: LatenessWindow | undefined;
+  scrapeMs?: { metricsMax: number; statusMax: number } | undefined;
   notes: string[];
 }
 
@@ -388,6 +395,37 @@ async function benchOne(tool: Tool, services: number): Promise<Row> {
       }
     }
 
+    if (tool === 'anycastd') {
+      // Scrapes: a window without, then one with /metrics every 5 s (a busy Prometheus)
+      // and /status every 3 s (an open status page), compared by how late checks start.
+      const api = `unix://${dir}/api.sock`;
+      const read = async () => latenessBuckets((await callApi(api, 'GET', '/metrics')).body);
+      const a = await read();
+      await sleep(SCRAPE_WINDOW_MS);
+      const b = await read();
+      const times = { metrics: [] as number[], status: [] as number[] };
+      const scrape = async (path: '/metrics' | '/status', every: number, into: number[]) => {
+        for (let at = 0; at < SCRAPE_WINDOW_MS; at += every) {
+          const from = performance.now();
+          await callApi(api, 'GET', path);
+          const ms = performance.now() - from;
+          into.push(ms);
+          await sleep(Math.max(0, every - ms));
+        }
+      };
+      await Promise.all([
+        scrape('/metrics', 5000, times.metrics),
+        scrape('/status', 3000, times.status),
+      ]);
+      const c = await read();
+      row.quiet = latenessBetween(a, b);
+      row.scraped = latenessBetween(b, c);
+      row.scrapeMs = {
+        metricsMax: Math.max(...times.metrics),
+        statusMax: Math.max(...times.status),
+      };
+    }
+
     // One real server dies, five times over: kill → its weight 0.
     row.oneDead = [];
     for (let n = 0; n < 5; n++) {
@@ -539,6 +577,13 @@ async function main(): Promise<void> {
       r.statusMs === undefined
         ? '—'
         : `${f(r.statusMs)} ${((r.statusBytes ?? 0) / 1e6).toFixed(1)} MB / ${f(r.metricsMs)} ${((r.metricsBytes ?? 0) / 1e6).toFixed(1)} MB`,
+    );
+    const late = (w: LatenessWindow | undefined) =>
+      w ? `${(w.lateShare * 100).toFixed(2)} % > 100 ms, p99 ≤ ${f(w.p99AtMostS * 1000)}` : '—';
+    add(`checks started late, no scrapes (${SCRAPE_WINDOW_MS / 1000} s)`, (r) => late(r.quiet));
+    add('… while scraped (/metrics 5 s, /status 3 s)', (r) => late(r.scraped));
+    add('… slowest scrape (/metrics, /status)', (r) =>
+      r.scrapeMs ? `${f(r.scrapeMs.metricsMax)}, ${f(r.scrapeMs.statusMax)}` : '—',
     );
     console.log(
       `\n### ${size} services × ${REALS} real servers (${size * REALS} TCP checks every ${INTERVAL_S} s)\n`,

@@ -62,6 +62,7 @@ export function failureClass(reason: string): string {
 export class Metrics {
   readonly registry = new Registry();
   private readonly checkDuration: Histogram;
+  private readonly checkLateness: Histogram;
   private readonly checks: Counter;
   private readonly reconcileDuration: Histogram;
   private readonly ipvsOps: Counter;
@@ -105,6 +106,14 @@ export class Metrics {
       help: 'Duration of health-check probes by type.',
       labelNames: ['type'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    });
+    // How late probes start against their schedule: the cost of anything else the
+    // thread does (a scrape, a reload, a kernel read) shows here first.
+    this.checkLateness = new Histogram({
+      name: 'anycastd_check_lateness_seconds',
+      help: 'How much later than scheduled health-check probes started.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: r,
     });
     this.checks = new Counter({
@@ -227,6 +236,7 @@ export class Metrics {
 
   checkRun(run: RunRecord): void {
     this.checkDuration.observe({ type: run.type }, run.durationMs / 1000);
+    this.checkLateness.observe(Math.max(0, run.latenessMs) / 1000);
     this.checks.inc({ type: run.type, result: run.ok ? 'pass' : 'fail' });
     if (!run.ok) this.failures.inc({ type: run.type, reason: failureClass(run.reason) });
   }

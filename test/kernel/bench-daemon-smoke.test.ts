@@ -15,7 +15,7 @@ describe('whole-daemon benchmark', () => {
       throw new Error('keepalived is missing: apt-get install keepalived (./scripts/setup does)');
     const r = await run(
       'node',
-      [BENCH, '--sizes', '3', '--reals', '2', '--steady', '5', '--window', '120'],
+      [BENCH, '--sizes', '3', '--reals', '2', '--steady', '5', '--scrape', '5', '--window', '120'],
       { timeoutMs: 900_000 },
     );
     expect(r.stdout).toContain('### 3 services × 2 real servers (6 TCP checks every 2 s)');
@@ -31,6 +31,7 @@ describe('whole-daemon benchmark', () => {
       expect(row(name), r.stdout).not.toContain('—');
     }
     expect(row('… other kernel objects touched')).toMatch(/\| +0 \(\d for the new one\) \|/);
+    expect(row('… while scraped')).toMatch(/\d+\.\d\d % > 100 ms, p99 ≤ /);
     expect(row('start → every VIP at the router')).toMatch(/\d+(\.\d+)? m?s/);
   }, 960_000);
 });

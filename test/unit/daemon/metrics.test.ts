@@ -84,6 +84,7 @@ describe('metrics', () => {
       'anycastd_checks_total{type="http",result="pass"} 1',
       'anycastd_checks_total{type="http",result="fail"} 1',
       'anycastd_check_duration_seconds_count{type="http"} 2',
+      'anycastd_check_lateness_seconds_count 3',
       'anycastd_ipvs_operations_total{result="ok"} 2',
       'anycastd_ipvs_operations_total{result="failed"} 1',
       'anycastd_ipvs_errors_total 1',
