@@ -91,7 +91,7 @@ function render(s) {
     cell(tr, ago(v.since));
     cell(tr, v.role);
     cell(tr, (v.services || []).join(", "));
-    cell(tr, (v.healthy || []).map((h) => (v.healthy.length > 1 ? h.service + ": " : "") + h.healthy + " of " + h.total + ", needs " + h.needed).join("; "));
+    cell(tr, (v.healthy || []).map((h) => (v.healthy.length > 1 ? h.service + ": " : "") + h.healthy + " of " + h.total + ", needs " + h.needed + (h.sorry ? ", sorry server " + h.sorry.address + " " + h.sorry.state : "")).join("; "));
   });
   renderReals();
   fill("peers", s.bgp.peers || [], (tr, p) => {

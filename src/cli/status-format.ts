@@ -12,6 +12,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+const SORRY = { in: 'in the table', out: 'out', kept: 'kept as found (verdicts pending)' };
+
 export function formatStatus(s: DaemonStatus): string {
   const out: string[] = [];
   const last = s.lastReconcile;
@@ -54,13 +56,31 @@ export function formatStatus(s: DaemonStatus): string {
   out.push(
     table(
       ['SERVICE', 'REAL SERVER', 'HEALTH', 'SINCE', 'WHY'],
-      s.reals.map((r) => [
-        r.service,
-        `${r.address}${r.port ? `:${r.port}` : ''}`,
-        r.drained ? `${r.state} (drained)` : r.state,
-        r.since ?? '-',
-        r.reason ?? '',
-      ]),
+      s.reals
+        .map((r) => [
+          r.service,
+          `${r.address}${r.port ? `:${r.port}` : ''}`,
+          r.drained ? `${r.state} (drained)` : r.state,
+          r.since ?? '-',
+          r.reason ?? '',
+        ])
+        .concat(
+          s.vips.flatMap((v) =>
+            (v.healthy ?? []).flatMap((h) =>
+              h.sorry
+                ? [
+                    [
+                      h.service,
+                      `${h.sorry.address}${h.sorry.port ? `:${h.sorry.port}` : ''}`,
+                      `sorry server, ${SORRY[h.sorry.state]}`,
+                      '-',
+                      'not checked: in the table while no real server is up',
+                    ],
+                  ]
+                : [],
+            ),
+          ),
+        ),
     ),
   );
   out.push('');

@@ -16,7 +16,14 @@ export interface VipStatus {
   /** backup: announced with bgp.backup's attributes (routers prefer the primaries). */
   role: Role;
   /** Per service: real servers that count as healthy (up, not drained), and how many it needs. */
-  healthy: { service: string; healthy: number; total: number; needed: number }[];
+  healthy: {
+    service: string;
+    healthy: number;
+    total: number;
+    needed: number;
+    /** The service's sorry server, when it has one: in the table now, out, or kept as found. */
+    sorry?: { address: string; port: number; state: 'in' | 'out' | 'kept' };
+  }[];
 }
 
 export interface RealStatus {

@@ -33,7 +33,7 @@ import type { Logger } from '../log.js';
 import { DEFAULT_GATE, type GateParams, type GateState, stepGate } from './announce-gate.js';
 import { ConfigIndex, changedServices } from './config-index.js';
 import type { DaemonStatus, RealStatus } from './daemon-status.js';
-import { desiredIpvs } from './desired-ipvs.js';
+import { desiredIpvs, sorryState } from './desired-ipvs.js';
 import { countsHealthy, gateInputs } from './desired-routes.js';
 import {
   type Drains,
@@ -486,6 +486,13 @@ export class Daemon {
             healthy: healthyBy.get(vs.name) ?? 0,
             total: vs.reals.length,
             needed: needed(vs.announce.minHealthy, vs.reals.length),
+            ...(vs.sorry && {
+              sorry: {
+                address: vs.sorry.address,
+                port: vs.sorry.port,
+                state: sorryState(vs, this.health, this.drains) ?? 'out',
+              },
+            }),
           })),
         };
       }),

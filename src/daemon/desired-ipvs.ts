@@ -41,13 +41,7 @@ export function desiredIpvs(
 ): DesiredService[] {
   const out: DesiredService[] = [];
   for (const vs of services) {
-    const weights = vs.reals.map((real) => {
-      const h = health.get(realKey(vs, real));
-      if (realDrained(drains, vs, real)) return { weight: 0, why: 'drained by the operator' };
-      if (!h || h.state === 'unknown') return { weight: 'keep' as const, why: 'no verdict yet' };
-      if (h.state === 'down') return { weight: 0, why: `down: ${h.reason ?? 'check failed'}` };
-      return { weight: h.weight ?? real.weight, why: 'up' };
-    });
+    const weights = realWeights(vs, health, drains);
     const sorry = sorryWeight(vs, weights);
     for (const service of vs.services) {
       const destinations: DesiredDestination[] = vs.reals.map((real, i) => {
@@ -73,6 +67,34 @@ export function desiredIpvs(
     }
   }
   return out;
+}
+
+function realWeights(
+  vs: VirtualService,
+  health: ReadonlyMap<string, RealHealth>,
+  drains: Drains,
+): { weight: DesiredWeight; why: string }[] {
+  return vs.reals.map((real) => {
+    const h = health.get(realKey(vs, real));
+    if (realDrained(drains, vs, real)) return { weight: 0, why: 'drained by the operator' };
+    if (!h || h.state === 'unknown') return { weight: 'keep' as const, why: 'no verdict yet' };
+    if (h.state === 'down') return { weight: 0, why: `down: ${h.reason ?? 'check failed'}` };
+    return { weight: h.weight ?? real.weight, why: 'up' };
+  });
+}
+
+/**
+ * Where a service's sorry server stands, for the status: `in` the table, `out`
+ * of it, or `kept` as the kernel has it; undefined when the service has none.
+ */
+export function sorryState(
+  vs: VirtualService,
+  health: ReadonlyMap<string, RealHealth>,
+  drains: Drains,
+): 'in' | 'out' | 'kept' | undefined {
+  if (!vs.sorry) return undefined;
+  const w = sorryWeight(vs, realWeights(vs, health, drains));
+  return w === undefined ? 'out' : w.weight === 'keep' ? 'kept' : 'in';
 }
 
 /** The sorry server's weight, or undefined when it is not wanted (a real server is up). */

@@ -4,6 +4,7 @@
  * are missing; refused where it cannot stand in for the real servers.
  */
 import { describe, expect, it } from 'vitest';
+import { formatStatus } from '../../../src/cli/status-format.js';
 import { parseConfig, parseConfigOrThrow } from '../../../src/config/parse.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import type { HealthEvent } from '../../../src/health/engine.js';
@@ -44,15 +45,24 @@ function setup() {
 describe('sorry server', () => {
   it('is in the table only while no real server is up', async () => {
     const { daemon, ipvs, health } = setup();
+    const shown = () => daemon.status().vips[0]?.healthy[0]?.sorry;
     await daemon.start();
     await daemon.settled();
     // No verdict yet: added at 0 (kept as it is when the kernel has it).
     expect(ipvs.weights()).toEqual({ '10.1.0.1': 0, '10.1.0.2': 0, '10.9.0.1': 0 });
+    expect(shown()).toEqual({ address: '10.9.0.1', port: 0, state: 'kept' });
     await health('10.1.0.1', 'down');
     await health('10.1.0.2', 'down');
     expect(ipvs.weights()).toEqual({ '10.1.0.1': 0, '10.1.0.2': 0, '10.9.0.1': 5 });
+    expect(shown()?.state).toBe('in');
+    const s = daemon.status();
+    // The fake routing side reports no peers.
+    expect(formatStatus({ ...s, bgp: { ...s.bgp, peers: [] } })).toMatch(
+      /^web +10\.9\.0\.1 +sorry server, in the table +- +not checked: in the table while no real server is up$/m,
+    );
     await health('10.1.0.2', 'up');
     expect(ipvs.weights()).toEqual({ '10.1.0.1': 0, '10.1.0.2': 1 });
+    expect(shown()?.state).toBe('out');
     await health('10.1.0.2', 'down');
     expect(ipvs.weights()).toEqual({ '10.1.0.1': 0, '10.1.0.2': 0, '10.9.0.1': 5 });
     await daemon.stop('withdraw');
