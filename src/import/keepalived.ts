@@ -42,9 +42,13 @@ const NOT_CARRIED: Record<string, string> = {
     'not run: anycastd announces the VIP while the quorum (announce.min_healthy) holds and withdraws it when it is lost',
   quorum_down:
     'not run: anycastd announces the VIP while the quorum (announce.min_healthy) holds and withdraws it when it is lost',
-  alpha: 'anycastd starts real servers unknown until checked (checks.initial)',
-  omega: 'not needed',
-  ha_suspend: 'there is no VRRP',
+  alpha:
+    'nothing to carry: anycastd keeps a new real server at weight 0 until its check passes (check.initial: unknown)',
+  omega:
+    'nothing to carry: on a clean stop anycastd runs its notify hooks for the VIPs it withdraws',
+  ha_suspend: 'nothing to carry: there is no VRRP',
+  smtp_alert:
+    'not carried: anycastd sends no e-mail; its notify hooks and alert rules (examples/monitoring) can',
   notify_up:
     "not carried: anycastd's notify hooks are set once for the director (notify:), with the real server and its state in the environment",
   notify_down:
