@@ -202,7 +202,9 @@ sidecar stops; the IPVS table is left as it is.`,
     };
     const reloadOnce = async () => {
       notify('RELOADING=1');
+      const parseStarted = performance.now();
       const r = await loadOffThread({ file });
+      const parseMs = Math.round(performance.now() - parseStarted);
       const at = new Date().toISOString();
       metrics.reloaded(!r.issues);
       if (r.issues) {
@@ -237,7 +239,7 @@ sidecar stops; the IPVS table is left as it is.`,
           { event: 'reload_not_applied', field: 'metrics.listen' },
           `metrics.listen changes at the next start; it stays ${config.metrics.listen ?? 'off'}`,
         );
-      daemon.reload(r.config);
+      daemon.reload(r.config, { parseMs });
       running = r.config.services.length;
       notify(`READY=1\nSTATUS=running: ${running} services`);
       Object.assign(configStatus, { sha256: r.sha256, loadedAt: at });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { MAX_ALIASES, TooLarge, readBounded, textBoundsProblem } from './bounds.js';
 import { type Issue } from '../input/issues.js';
+import { fastYamlValue } from './fast-yaml.js';
 import { type ParseResult, parseConfig } from './parse.js';
 import { configWarnings } from './warnings.js';
 
@@ -29,6 +30,13 @@ export type LoadResult =
 export function parseConfigText(text: string): LoadResult {
   const bounds = textBoundsProblem(text);
   if (bounds) return { issues: [{ path: '', message: bounds.message, line: bounds.line }] };
+  // The fast reading settles a valid file without warnings; anything to locate reads it exactly.
+  const fast = fastYamlValue(text);
+  if (fast) {
+    const r = parseConfig(fast);
+    if (r.config && configWarnings(r.config).length === 0)
+      return { config: r.config, sha256: sha256(text), warnings: [] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -61,13 +69,17 @@ export function parseConfigText(text: string): LoadResult {
   if (r.config)
     return {
       config: r.config,
-      sha256: createHash('sha256').update(text).digest('hex'),
+      sha256: sha256(text),
       warnings: configWarnings(r.config).map((w) => ({
         ...w,
         line: lineOf(doc, lineCounter, w.path),
       })),
     };
   return { issues: r.issues.map((i) => ({ ...i, line: lineOf(doc, lineCounter, i.path) })) };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export async function loadConfigFile(file: string): Promise<LoadResult> {

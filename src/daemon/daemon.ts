@@ -306,7 +306,8 @@ export class Daemon {
   }
 
   /** Applies a new configuration as a diff; unchanged checks, services and routes are not touched. */
-  reload(config: Config): void {
+  reload(config: Config, timing: { parseMs?: number } = {}): void {
+    const started = performance.now();
     const before = this.index;
     const next = new ConfigIndex(config);
     if (JSON.stringify(config.bgp) !== JSON.stringify(before.config.bgp))
@@ -353,7 +354,13 @@ export class Daemon {
     this.addressesDue = true;
     this.requestRead();
     this.log.info(
-      { event: 'config_reloaded', services: config.services.length, changed: changed.length },
+      {
+        event: 'config_reloaded',
+        services: config.services.length,
+        changed: changed.length,
+        parse_ms: timing.parseMs,
+        apply_ms: Math.round(performance.now() - started),
+      },
       'configuration reloaded',
     );
     this.kick();
