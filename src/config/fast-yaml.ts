@@ -91,12 +91,13 @@ function keysAgree(value: object): boolean {
   while (stack.length) {
     const v = stack.pop();
     if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v)) for (const x of v as unknown[]) stack.push(x);
-    else
-      for (const [k, x] of Object.entries(v)) {
-        if (k === 'null') return false;
-        stack.push(x);
-      }
+    if (Array.isArray(v)) {
+      for (const x of v as unknown[]) if (x !== null && typeof x === 'object') stack.push(x);
+    } else {
+      if (Object.hasOwn(v, 'null')) return false;
+      // Only containers need a visit; scalars are most of the values.
+      for (const x of Object.values(v)) if (x !== null && typeof x === 'object') stack.push(x);
+    }
   }
   return true;
 }
