@@ -270,6 +270,8 @@ function parseServices(
   const out: VirtualService[] = [];
   const names = new Map<string, number>();
   const endpoints = new Map<string, string>();
+  /** The first service of each VIP (a lookup: a search of `out` was quadratic in services). */
+  const byVip = new Map<string, VirtualService>();
   for (const [i, svc] of services) {
     const at = `services[${i}]`;
     const firstName = names.get(svc.name);
@@ -294,8 +296,9 @@ function parseServices(
         issues.push({ path: where, message: `${id} is already used by ${first}` });
       else endpoints.set(id, where);
     });
-    const sameVip = out.find((o) => o.vip === vs.vip);
-    if (sameVip && !sameAnnouncement(sameVip.announce.route, vs.announce.route))
+    const sameVip = byVip.get(vs.vip);
+    if (!sameVip) byVip.set(vs.vip, vs);
+    else if (!sameAnnouncement(sameVip.announce.route, vs.announce.route))
       issues.push({
         path: `${at}.announce`,
         message: `route attributes differ from service ${show(sameVip.name)}, which has the same VIP ${vs.vip} (one VIP is one route)`,
