@@ -535,7 +535,9 @@ async function benchOne(tool: Tool, services: number): Promise<Row> {
   return row;
 }
 
-const f = (ms: number | undefined) => (ms === undefined ? '—' : fmtMs(ms));
+// NaN: the percentile of nothing (none of them got there in the window).
+const f = (ms: number | undefined) =>
+  ms === undefined || Number.isNaN(ms) ? '—' : ms === Infinity ? '∞' : fmtMs(ms);
 
 async function main(): Promise<void> {
   buildSink();
@@ -579,7 +581,9 @@ async function main(): Promise<void> {
         : `${f(r.statusMs)} ${((r.statusBytes ?? 0) / 1e6).toFixed(1)} MB / ${f(r.metricsMs)} ${((r.metricsBytes ?? 0) / 1e6).toFixed(1)} MB`,
     );
     const late = (w: LatenessWindow | undefined) =>
-      w ? `${(w.lateShare * 100).toFixed(2)} % > 100 ms, p99 ≤ ${f(w.p99AtMostS * 1000)}` : '—';
+      w
+        ? `${(w.lateShare * 100).toFixed(2)} % > 100 ms, p99 ${w.p99AtMostS === Infinity ? '> 2.5 s' : `≤ ${f(w.p99AtMostS * 1000)}`}`
+        : '—';
     add(`checks started late, no scrapes (${SCRAPE_WINDOW_MS / 1000} s)`, (r) => late(r.quiet));
     add('… while scraped (/metrics 5 s, /status 3 s)', (r) => late(r.scraped));
     add('… slowest scrape (/metrics, /status)', (r) =>
