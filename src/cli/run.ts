@@ -62,7 +62,7 @@ sidecar stops; the IPVS table is left as it is.`,
       { DeferredRoutes },
       { watchLoopStalls },
       { sdNotify },
-      { loadOffThread },
+      { loadOffThread, prewarmParser },
     ] = await Promise.all([
       import('../daemon/daemon.js'),
       import('../health/engine.js'),
@@ -310,6 +310,8 @@ sidecar stops; the IPVS table is left as it is.`,
       throw failed;
     }
     notify(`READY=1\nSTATUS=running: ${running} services`);
+    // Loaded now, once the start is done, so that a reload does not wait for the parser to load.
+    prewarmParser();
     const onHup = () => void reload();
     process.on('SIGHUP', onHup);
     await new Promise<void>((resolve) => {

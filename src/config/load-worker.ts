@@ -1,13 +1,13 @@
 /**
  * The parsing worker's entry point (dist/config-worker.js): reads and parses
- * one configuration and posts the result back. It runs in a worker thread so
+ * each configuration it is sent and posts the result back. It runs in a worker thread so
  * that a slow or hostile configuration costs that thread, never the daemon's
  * event loop (src/config/load-off-thread.ts).
  */
 import { setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadConfigFile, parseConfigText } from './load.js';
-import type { ParseRequest } from './load-off-thread.js';
+import type { WorkerReply, WorkerRequest } from './load-off-thread.js';
 
 // Parsing is background work next to health checks: on Linux the nice value
 // belongs to the thread (pid 0 is the calling one), so only this one yields.
@@ -19,7 +19,12 @@ try {
 } catch {
   // Not allowed here: parse at the daemon's own priority.
 }
-const request = workerData as ParseRequest;
-const result =
-  'file' in request ? await loadConfigFile(request.file) : parseConfigText(request.text);
-parentPort?.postMessage(result);
+// Kept between parses: one request at a time, each answered with its id.
+parentPort?.on('message', (message: WorkerRequest) => {
+  void (async () => {
+    const { id, request } = message;
+    const result =
+      'file' in request ? await loadConfigFile(request.file) : parseConfigText(request.text);
+    parentPort?.postMessage({ id, result } satisfies WorkerReply);
+  })();
+});

@@ -88,6 +88,32 @@ describe('parsing in a worker thread', () => {
     expect(r.issues?.[0]?.message).toBe('parsing took longer than 0.001 s and was stopped');
   });
 
+  it('answers parses asked at once one at a time, each its own, and parses again after one ended its thread', async () => {
+    const good = JSON.stringify(minimalConfig());
+    const bad = JSON.stringify(minimalConfig({ vip: '224.0.0.1' }));
+    const [a, b, c] = await Promise.all([
+      loadOffThread({ text: good }),
+      loadOffThread({ text: bad }),
+      loadOffThread({ text: good }),
+    ]);
+    expect(a.config?.services[0]?.vip).toBe('198.51.100.10');
+    expect(b.issues?.[0]?.path).toBe('services[0].vip');
+    expect(c.config?.services[0]?.vip).toBe('198.51.100.10');
+    // Out of memory, then past its deadline: each ends the thread; the next parse starts one.
+    expect(
+      (await loadOffThread({ text: largeConfig(4000) }, { maxHeapMb: 8 })).issues,
+    ).toHaveLength(1);
+    expect((await loadOffThread({ text: good })).config?.director.name).toBe(
+      a.config?.director.name,
+    );
+    expect(
+      (await loadOffThread({ text: largeConfig(4000) }, { timeoutMs: 1 })).issues,
+    ).toHaveLength(1);
+    expect((await loadOffThread({ text: good })).config?.director.name).toBe(
+      a.config?.director.name,
+    );
+  });
+
   it('says so when the parser cannot start', async () => {
     const r = await loadOffThread({ file: EXAMPLE }, { workerFile: '/nonexistent/worker.js' });
     expect(r.issues?.[0]?.message).toMatch(/configuration parser/);
