@@ -9,8 +9,8 @@
  *
  * The worker is kept between parses: starting one loads the whole parser
  * (in the kernel lab about 2.7 s of a 3.4 s reload of 100 services). A parse
- * that runs out of memory or past its deadline ends it, and the next parse
- * starts another. Parses run one at a time, in the order asked.
+ * that refuses the file, runs out of memory or runs past its deadline ends it,
+ * and the next parse starts another. Parses run one at a time, in the order asked.
  */
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
@@ -156,6 +156,13 @@ function parseOnce(request: ParseRequest, options: OffThreadOptions): Promise<Lo
       if (reply.id !== id) return;
       const r = reply.result;
       settle(r.config ? { ...r, config: deepFreeze(r.config) } : r);
+      // A refused file (perhaps a hostile one) leaves its garbage in the thread's
+      // heap: that thread is ended; the one that read a good file is kept.
+      if (!r.config) {
+        k.gone = true;
+        if (kept === k) kept = undefined;
+        void k.worker.terminate();
+      }
     };
     k.pending = settle;
     k.worker.on('message', onMessage);

@@ -11,11 +11,10 @@ import type { WorkerReply, WorkerRequest } from './load-off-thread.js';
 
 // Parsing is background work next to health checks: on Linux the nice value
 // belongs to the thread (pid 0 is the calling one), so only this one yields.
-// Nice 10 (a tenth of a nice-0 thread's share of a contended CPU), not 19: at 19
-// a reload on a director whose CPU the checks saturate waited minutes for its
-// parse; at 10 the checks keep nine tenths of the CPU and the reload lands.
+// At nice 10 instead, checks ran up to 200 ms late (p99) while hostile files
+// were refused one after another on an oversubscribed machine (BENCHMARKS.md).
 try {
-  setPriority(0, 10);
+  setPriority(0, 19);
 } catch {
   // Not allowed here: parse at the daemon's own priority.
 }

@@ -32,11 +32,9 @@ export function parseConfigText(text: string): LoadResult {
   if (bounds) return { issues: [{ path: '', message: bounds.message, line: bounds.line }] };
   // The fast reading settles a valid file without warnings; anything to locate reads it exactly.
   const fast = fastYamlValue(text);
-  if (fast) {
-    const r = parseConfig(fast);
-    if (r.config && configWarnings(r.config).length === 0)
-      return { config: r.config, sha256: sha256(text), warnings: [] };
-  }
+  const fastResult = fast && parseConfig(fast);
+  if (fastResult?.config && configWarnings(fastResult.config).length === 0)
+    return { config: fastResult.config, sha256: sha256(text), warnings: [] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -50,7 +48,7 @@ export function parseConfigText(text: string): LoadResult {
   }
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    if (!fastResult) value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
     // The yaml package throws a ReferenceError naming the alias count.
     const message = (err as Error).message;
@@ -65,7 +63,9 @@ export function parseConfigText(text: string): LoadResult {
       ],
     };
   }
-  const r = parseConfig(value);
+  // Both readings give the same value (test/unit/config/fast-yaml.test.ts): its
+  // checks are not run twice, the document only locates what they found.
+  const r = fastResult ?? parseConfig(value);
   if (r.config)
     return {
       config: r.config,
