@@ -51,6 +51,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'notify[].group': "The group it runs as; the user's own by default.",
   'notify[].timeout': 'A run still going then is killed.',
   'notify[].env': 'Environment variables for the program, beside the event.',
+  include:
+    'Further files of services: paths or globs (name order), relative to the file naming them; an included file holds services and may include more.',
   bgp: 'How this director speaks BGP, through its GoBGP sidecar.',
   'bgp.asn': "This director's AS.",
   'bgp.router_id': 'BGP router id (IPv4); director.router_id when absent.',

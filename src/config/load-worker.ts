@@ -24,6 +24,8 @@ parentPort?.on('message', (message: WorkerRequest) => {
     const { id, request } = message;
     const result =
       'file' in request ? await loadConfigFile(request.file) : parseConfigText(request.text);
+    // The expanded document is for `plan` to send; the daemon has no use for a second copy.
+    if (result.config) delete result.expanded;
     parentPort?.postMessage({ id, result } satisfies WorkerReply);
   })();
 });

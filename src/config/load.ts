@@ -1,96 +1,122 @@
 /**
  * Reading a configuration file: YAML text → parseConfig, with each problem
  * located by line in the file (`services[1].reals[3].address (line 42): ...`).
- * YAML syntax errors and duplicate keys are problems like any other.
+ * YAML syntax errors and duplicate keys are problems like any other. A file
+ * may include further files of services (include.ts).
  */
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import { MAX_ALIASES, TooLarge, readBounded, textBoundsProblem } from './bounds.js';
+import { TooLarge, readBounded } from './bounds.js';
 import { type Issue } from '../input/issues.js';
-import { fastYamlValue } from './fast-yaml.js';
+import { type IncludedFile, expandIncludes, placeIssue } from './include.js';
+import { type LineOf, type YamlText, readYamlText } from './read-yaml.js';
 import { type ParseResult, parseConfig } from './parse.js';
 import { configWarnings } from './warnings.js';
 
 export interface LocatedIssue extends Issue {
   /** 1-based line in the file, when the path leads to a node in it. */
   line?: number | undefined;
+  /** The included file it is in; absent for the main file. */
+  file?: string | undefined;
 }
 
 export type LoadResult =
   | {
       config: NonNullable<ParseResult['config']>;
       issues?: undefined;
-      /** SHA-256 of the text, hex: which file the daemon runs on, for the status. */
+      /**
+       * SHA-256, hex, of the text; with includes, of the main text and then each
+       * included file's name and text in turn: which configuration the daemon runs on.
+       */
       sha256: string;
       /** Valid but known to hurt (src/config/warnings.ts). */
       warnings: LocatedIssue[];
+      /** The files `include` added, in order, each with the SHA-256 of its text. */
+      included?: { file: string; sha256: string }[];
+      /** With includes: the configuration as one document (what `anycastd plan` sends). */
+      expanded?: Record<string, unknown>;
     }
   | { config?: undefined; issues: LocatedIssue[] };
 
+/** A configuration's text on its own: `include` needs a file to be relative to. */
 export function parseConfigText(text: string): LoadResult {
-  const bounds = textBoundsProblem(text);
-  if (bounds) return { issues: [{ path: '', message: bounds.message, line: bounds.line }] };
-  // The fast reading settles a valid file without warnings; anything to locate reads it exactly.
-  const fast = fastYamlValue(text);
-  const fastResult = fast && parseConfig(fast);
-  if (fastResult?.config && configWarnings(fastResult.config).length === 0)
-    return { config: fastResult.config, sha256: sha256(text), warnings: [] };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      issues: doc.errors.map((e) => ({
-        path: '',
-        message: `YAML: ${e.message.split('\n')[0] ?? e.message}`,
-        line: lineCounter.linePos(e.pos[0]).line,
-      })),
-    };
-  }
-  let value: unknown;
-  try {
-    if (!fastResult) value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err) {
-    // The yaml package throws a ReferenceError naming the alias count.
-    const message = (err as Error).message;
+  const read = readYamlText(text);
+  if ('issues' in read) return read;
+  if (hasInclude(read.value))
     return {
       issues: [
         {
-          path: '',
-          message: /alias/i.test(message)
-            ? `YAML: aliases expand too far (at most ${MAX_ALIASES} aliases are resolved): ${message}`
-            : `YAML: ${message}`,
+          path: 'include',
+          message:
+            'include needs the file it is in (its patterns are relative to it): load the file, ' +
+            'or send the expanded configuration as anycastd plan does',
+          line: lineFinder(read)?.('include'),
         },
       ],
     };
-  }
-  // Both readings give the same value (test/unit/config/fast-yaml.test.ts): its
-  // checks are not run twice, the document only locates what they found.
-  const r = fastResult ?? parseConfig(value);
-  if (r.config)
-    return {
-      config: r.config,
-      sha256: sha256(text),
-      warnings: configWarnings(r.config).map((w) => ({
-        ...w,
-        line: lineOf(doc, lineCounter, w.path),
-      })),
-    };
-  return { issues: r.issues.map((i) => ({ ...i, line: lineOf(doc, lineCounter, i.path) })) };
+  return settle(read.value, sha256(text), () => lineFinder(read), read);
+}
+
+export async function loadConfigFile(file: string): Promise<LoadResult> {
+  const text = await readMain(file);
+  if (typeof text !== 'string') return text;
+  const read = readYamlText(text);
+  if ('issues' in read) return read;
+  if (!hasInclude(read.value))
+    return settle(read.value, sha256(text), () => lineFinder(read), read);
+  const mainLineOf = () => lineFinder(read);
+  const x = await expandIncludes(file, read.value, mainLineOf);
+  if (x.issues.length > 0) return { issues: x.issues };
+  const hash = createHash('sha256').update(text);
+  for (const p of x.included) hash.update(`\0${p.file}\0`).update(p.text);
+  const r = settle(x.value, hash.digest('hex'), mainLineOf, read, x.included);
+  if (r.issues) return r;
+  return {
+    ...r,
+    warnings: [...x.warnings, ...r.warnings],
+    included: x.included.map((p) => ({ file: p.file, sha256: sha256(p.text) })),
+    expanded: x.value,
+  };
+}
+
+function hasInclude(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, 'include');
+}
+
+function lineFinder(read: YamlText): LineOf | undefined {
+  const l = read.locator();
+  return 'lineOf' in l ? l.lineOf : undefined;
+}
+
+/** The value's checks, run once; the exact document only locates what they found. */
+function settle(
+  value: unknown,
+  digest: string,
+  mainLineOf: () => LineOf | undefined,
+  main: YamlText,
+  included: readonly IncludedFile[] = [],
+): LoadResult {
+  const r = parseConfig(value);
+  const warnings = r.config ? configWarnings(r.config) : [];
+  if (r.config && warnings.length === 0) return { config: r.config, sha256: digest, warnings: [] };
+  // A text the fast reading took may still be refused by the exact one (which names why).
+  const located = main.locator();
+  if ('issues' in located) return located;
+  const place = (i: Issue) => placeIssue(i, included, mainLineOf);
+  if (r.config) return { config: r.config, sha256: digest, warnings: warnings.map(place) };
+  return { issues: r.issues.map(place) };
 }
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export async function loadConfigFile(file: string): Promise<LoadResult> {
-  let text: string;
+async function readMain(file: string): Promise<string | { issues: LocatedIssue[] }> {
   try {
-    text = await readBounded(file);
+    return await readBounded(file);
   } catch (err) {
     const why = err instanceof TooLarge ? 'refused' : 'cannot read';
     return { issues: [{ path: '', message: `${why} ${file}: ${(err as Error).message}` }] };
   }
-  return parseConfigText(text);
 }
 
 /** `FILE: N problems` and then one line per problem, ending in a newline. */
@@ -105,18 +131,6 @@ export function formatLocatedIssues(issues: readonly LocatedIssue[]): string {
 
 /** `path (line N)`. */
 export function locate(i: LocatedIssue): string {
-  return `${i.path || '(top level)'}${i.line ? ` (line ${i.line})` : ''}`;
-}
-
-/** The line of the deepest node `path` reaches (a missing field points at its parent). */
-function lineOf(doc: Document, counter: LineCounter, path: string): number | undefined {
-  const keys: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
-    keys.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));
-  for (let n = keys.length; n >= 0; n--) {
-    const node = doc.getIn(keys.slice(0, n), true) as
-      { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
+  const where = [i.file, i.line && `line ${i.line}`].filter(Boolean).join(' ');
+  return `${i.path || '(top level)'}${where ? ` (${where})` : ''}`;
 }

@@ -74,6 +74,11 @@ export function parseConfig(input: unknown): ParseResult {
         'can reach it could drain the director or reload it: set api.token_file, or listen on ' +
         '127.0.0.1, [::1] or a unix socket',
     });
+  if (raw.include !== undefined)
+    issues.push({
+      path: 'include',
+      message: 'is resolved when a file is loaded; this configuration came without its file',
+    });
   const metricsListen = readOnlyListen(raw.metrics.listen, issues);
   const bgp = parseBgp(raw.bgp, raw.director.router_id, issues);
   const services = parseServices(

@@ -345,6 +345,12 @@ export const configSchema = z
       announce: { min_healthy: 1, fail_open: true },
     }),
     services: z.array(serviceSchema).min(1),
+    /**
+     * Further files of services: paths or globs, relative to the file naming
+     * them. Resolved when a file is loaded (include.ts); a value that still
+     * has it was not loaded from a file.
+     */
+    include: z.union([z.string(), z.array(z.string())]).optional(),
   })
   .strict();
 

@@ -50,6 +50,21 @@ describe('parsing in a worker thread', () => {
     expect(there.issues?.length).toBeGreaterThan(0);
   });
 
+  it('follows include from the file it reads, and names the included files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acd-include-'));
+    const main = join(dir, 'anycastd.yaml');
+    writeFileSync(main, JSON.stringify(minimalConfig({}, { include: 'more.yaml' })));
+    const more = { ...minimalConfig().services[0], name: 'more', vip: '198.51.100.11' };
+    writeFileSync(join(dir, 'more.yaml'), JSON.stringify({ services: [more] }));
+    const here = await loadConfigFile(main);
+    const there = await loadOffThread({ file: main });
+    if (!there.config || !here.config) throw new Error(JSON.stringify(there.issues ?? here.issues));
+    expect(there.included?.map((f) => f.file)).toEqual(['more.yaml']);
+    expect(there.sha256).toBe(here.sha256);
+    expect(isDeepStrictEqual(there.config, here.config)).toBe(true);
+    expect(there.config.services.map((x) => x.name)).toEqual(['web', 'more']);
+  });
+
   it('refuses a file it cannot read, naming it', async () => {
     const r = await loadOffThread({ file: '/nonexistent/anycastd.yaml' });
     expect(r.issues?.[0]?.message).toMatch(/cannot read \/nonexistent\/anycastd\.yaml/);

@@ -112,6 +112,7 @@ describe('anycastd validate', () => {
       'bgp',
       'defaults',
       'services',
+      'include',
     ]);
     expect(schema.required).toEqual(['director', 'bgp', 'services']);
   });
