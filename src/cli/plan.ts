@@ -23,9 +23,8 @@ with \`anycastd reload\` once FILE is in place.`,
   },
   async run({ options }, ctx) {
     if (!options.config) throw new UsageError('--config FILE is required', 'plan');
-    const { parseConfigText, describeProblems } = await import('../config/load.js');
-    const text = await readFile(options.config, 'utf8');
-    const local = parseConfigText(text);
+    const { loadConfigFile, describeProblems } = await import('../config/load.js');
+    const local = await loadConfigFile(options.config);
     if (local.issues) {
       if (options.json)
         ctx.stdout.write(`${JSON.stringify({ ok: false, issues: local.issues })}\n`);
@@ -34,6 +33,10 @@ with \`anycastd reload\` once FILE is in place.`,
     }
     const token = await readTokenFile(options['token-file']);
     const { callApi } = await import('../api/client.js');
+    // The daemon cannot read the included files relative to this one: it is sent as one document.
+    const text = local.expanded
+      ? JSON.stringify(local.expanded)
+      : await readFile(options.config, 'utf8');
     const r = await callApi(options.api, 'POST', '/plan', { config: text }, token);
     const reply = JSON.parse(r.body) as {
       ok?: boolean;

@@ -43,6 +43,7 @@ sidecar stops; the IPVS table is left as it is.`,
     const configStatus: ConfigStatus = {
       file,
       sha256: loaded.sha256,
+      included: loaded.included ?? [],
       loadedAt: new Date().toISOString(),
       lastReload: undefined,
     };
@@ -242,7 +243,7 @@ sidecar stops; the IPVS table is left as it is.`,
       daemon.reload(r.config, { parseMs });
       running = r.config.services.length;
       notify(`READY=1\nSTATUS=running: ${running} services`);
-      Object.assign(configStatus, { sha256: r.sha256, loadedAt: at });
+      Object.assign(configStatus, { sha256: r.sha256, included: r.included ?? [], loadedAt: at });
       configStatus.lastReload = { at, ok: true, problems: 0, first: undefined };
       return { ok: true, message: `${file}: reloaded` };
     };

@@ -28,7 +28,11 @@ export function formatStatus(s: DaemonStatus): string {
   if (c) {
     const r = c.lastReload;
     out.push(
-      `config ${c.file} (sha256 ${c.sha256.slice(0, 12)}), loaded ${c.loadedAt}` +
+      `config ${c.file} (sha256 ${c.sha256.slice(0, 12)})` +
+        (c.included?.length
+          ? ` with ${c.included.length} included file${c.included.length === 1 ? '' : 's'}`
+          : '') +
+        `, loaded ${c.loadedAt}` +
         (r && !r.ok
           ? `; last reload ${r.at} REFUSED, ${r.problems} problem${r.problems === 1 ? '' : 's'}: ${r.first ?? ''}`
           : ''),

@@ -47,6 +47,7 @@ yaml-language-server and others).`,
       realServers: c.services.reduce((n, s) => n + s.reals.length, 0),
       vips: new Set(c.services.map((s) => s.vip)).size,
       peers: c.bgp.peers.length,
+      included: r.included ?? [],
       warnings,
     };
     if (options.json) ctx.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -56,6 +57,9 @@ yaml-language-server and others).`,
         `${file}: valid — director ${summary.director}, ${summary.vips} VIPs, ` +
           `${summary.services} services (${summary.ipvsServices} IPVS services), ` +
           `${summary.realServers} real servers, ${summary.peers} BGP peers` +
+          (summary.included.length > 0
+            ? `, from ${summary.included.length + 1} files (${summary.included.map((p) => p.file).join(', ')})`
+            : '') +
           (warnings.length > 0
             ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`
             : '') +

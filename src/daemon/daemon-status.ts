@@ -41,8 +41,13 @@ export interface RealStatus {
 /** The configuration the daemon runs on, and how the last reload went. */
 export interface ConfigStatus {
   file: string;
-  /** SHA-256 of the file's text as loaded (compare with `sha256sum FILE`). */
+  /**
+   * SHA-256 of the file's text as loaded (compare with `sha256sum FILE`); with
+   * includes, of the file and each included file's name and text in turn.
+   */
   sha256: string;
+  /** The files `include` added, each with the SHA-256 of its text. */
+  included: { file: string; sha256: string }[];
   loadedAt: string;
   lastReload: { at: string; ok: boolean; problems: number; first: string | undefined } | undefined;
 }

@@ -113,6 +113,20 @@ describe('anycastd status text', () => {
       'config /etc/anycastd/anycastd.yaml (sha256 ab12cd34ef56), loaded 2026-11-21T07:00:00.000Z; ' +
         'last reload 2026-11-21T08:00:00.000Z REFUSED, 2 problems: services[0].vip (line 4): 224.0.0.1 is multicast',
     ]);
+    const split = {
+      ...status,
+      config: {
+        ...status.config!,
+        lastReload: undefined,
+        included: [
+          { file: 'services.d/a.yaml', sha256: 'a'.repeat(64) },
+          { file: 'services.d/b.yaml', sha256: 'b'.repeat(64) },
+        ],
+      },
+    };
+    expect(formatStatus(split).split('\n')[1]).toBe(
+      'config /etc/anycastd/anycastd.yaml (sha256 ab12cd34ef56) with 2 included files, loaded 2026-11-21T07:00:00.000Z',
+    );
   });
 });
 
