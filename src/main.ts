@@ -7,6 +7,15 @@ import { runCli } from './cli/run-cli.js';
 import { rootCommand } from './cli/root.js';
 import { ExitCode } from './exit-codes.js';
 
+// Older runtimes fail later and obscurely (a missing export of node:fs/promises): say so first.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `anycastd: needs Node.js 24 or later, and this is ${process.versions.node} (${process.execPath})\n`,
+  );
+  process.exit(ExitCode.Environment);
+}
+
 const controller = new AbortController();
 let stopping: number | undefined;
 let stoppedCleanly = false;
